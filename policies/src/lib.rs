@@ -1,0 +1,185 @@
+//! The consent policies of nexxt-consent: one typed definition of sites,
+//! categories, vendors, cookies and texts, their validation, and the policy
+//! files shipped with the project (`policies/organization.toml`,
+//! `policies/sites/*.toml`).
+//!
+//! ```
+//! let set = policies::PolicySet::shipped().expect("shipped policies are valid");
+//! let www = set.site("www").expect("www is shipped");
+//! assert_eq!(www.policy.categories[0].id, policies::NECESSARY);
+//! assert_eq!(www.hash.len(), 64);
+//! ```
+#![forbid(unsafe_code)]
+
+mod model;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use model::{
+    BannerTexts, Category, Cookie, Localized, NECESSARY, Organization, Processor, SiteInfo,
+    SitePolicy, Vendor,
+};
+pub use validate::{Violation, validate};
+
+/// The organisation file, relative to a policy directory.
+pub const ORGANIZATION_FILE: &str = "organization.toml";
+/// The folder of site files, relative to a policy directory.
+pub const SITES_DIR: &str = "sites";
+
+const SHIPPED_ORGANIZATION: &str = include_str!("../organization.toml");
+const SHIPPED_SITES: &[(&str, &str)] = &[
+    ("sites/www.toml", include_str!("../sites/www.toml")),
+    ("sites/app.toml", include_str!("../sites/app.toml")),
+];
+
+/// Why a policy could not be loaded. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Parse { file: PathBuf, message: String },
+    #[error("{file}: {}", describe(.violations))]
+    Invalid {
+        file: PathBuf,
+        violations: Vec<Violation>,
+    },
+    #[error("{file}: site id `{id}` is defined twice")]
+    DuplicateSite { file: PathBuf, id: String },
+    #[error("{dir}: no site policies found in {SITES_DIR}/")]
+    NoSites { dir: PathBuf },
+}
+
+fn describe(violations: &[Violation]) -> String {
+    let parts: Vec<String> = violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.message))
+        .collect();
+    parts.join("; ")
+}
+
+/// A validated site policy with its content hash.
+#[derive(Debug, Clone)]
+pub struct LoadedPolicy {
+    pub policy: SitePolicy,
+    /// Hex SHA-256 of the canonical JSON of the site policy and organisation:
+    /// any change of what a visitor is told changes it.
+    pub hash: String,
+}
+
+/// Every site policy of one deployment plus the organisation behind them.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    pub organization: Organization,
+    sites: BTreeMap<String, LoadedPolicy>,
+}
+
+impl PolicySet {
+    /// The policies compiled into the binary (the files in this crate).
+    ///
+    /// # Errors
+    /// When a shipped file is invalid; the crate's tests make sure it is not.
+    pub fn shipped() -> Result<Self, LoadError> {
+        let org = parse(Path::new(ORGANIZATION_FILE), SHIPPED_ORGANIZATION)?;
+        let sites = SHIPPED_SITES
+            .iter()
+            .map(|(name, text)| (PathBuf::from(name), (*text).to_owned()));
+        Self::build(org, sites)
+    }
+
+    /// Loads `dir/organization.toml` and every `dir/sites/*.toml`.
+    ///
+    /// # Errors
+    /// When a file cannot be read, does not parse, or breaks a rule; the
+    /// message names the file and the field.
+    pub fn load_dir(dir: &Path) -> Result<Self, LoadError> {
+        let org_file = dir.join(ORGANIZATION_FILE);
+        let org = parse(&org_file, &read(&org_file)?)?;
+        let sites_dir = dir.join(SITES_DIR);
+        let entries = std::fs::read_dir(&sites_dir).map_err(|source| LoadError::Read {
+            file: sites_dir.clone(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(LoadError::NoSites { dir: dir.into() });
+        }
+        let mut sites = Vec::with_capacity(files.len());
+        for file in files {
+            let text = read(&file)?;
+            sites.push((file, text));
+        }
+        Self::build(org, sites)
+    }
+
+    fn build(
+        organization: Organization,
+        files: impl IntoIterator<Item = (PathBuf, String)>,
+    ) -> Result<Self, LoadError> {
+        let mut sites = BTreeMap::new();
+        for (file, text) in files {
+            let policy: SitePolicy = parse(&file, &text)?;
+            let violations = validate(&policy);
+            if !violations.is_empty() {
+                return Err(LoadError::Invalid { file, violations });
+            }
+            let hash = content_hash(&organization, &policy);
+            let id = policy.site.id.clone();
+            if sites
+                .insert(id.clone(), LoadedPolicy { policy, hash })
+                .is_some()
+            {
+                return Err(LoadError::DuplicateSite { file, id });
+            }
+        }
+        Ok(Self {
+            organization,
+            sites,
+        })
+    }
+
+    /// The policy of one site, if the deployment has it.
+    pub fn site(&self, id: &str) -> Option<&LoadedPolicy> {
+        self.sites.get(id)
+    }
+
+    /// Every site, ordered by id.
+    pub fn sites(&self) -> impl Iterator<Item = &LoadedPolicy> {
+        self.sites.values()
+    }
+}
+
+fn read(file: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(file).map_err(|source| LoadError::Read {
+        file: file.into(),
+        source,
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, LoadError> {
+    toml::from_str(text).map_err(|e| LoadError::Parse {
+        file: file.into(),
+        message: e.to_string().trim_end().replace('\n', " "),
+    })
+}
+
+fn content_hash(org: &Organization, policy: &SitePolicy) -> String {
+    // serde_json writes struct fields in declaration order and maps sorted
+    // (BTreeMap), so the same policy always gives the same bytes.
+    let canonical = serde_json::to_vec(&(org, policy)).expect("policy serializes to JSON");
+    hex::encode(Sha256::digest(canonical))
+}
+
+#[cfg(test)]
+mod tests;

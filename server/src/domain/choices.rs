@@ -1,0 +1,154 @@
+//! A visitor's decision, parsed against the policy it was given under.
+
+use std::collections::BTreeMap;
+
+use policies::{LoadedPolicy, NECESSARY, PolicySet};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{ConsentId, ConsentIdError, Locale, LocaleError, PageUrl, PageUrlError, Source};
+
+/// Body of `POST /v1/consents`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// Site id, as in the policy (`www`, `app`).
+    pub site: String,
+    /// The policy version the banner showed.
+    pub policy_version: String,
+    /// Every category of the policy with `true` (granted) or `false`.
+    #[schema(example = json!({"necessary": true, "analytics": false}))]
+    pub choices: BTreeMap<String, bool>,
+    /// The visitor's existing consent id, when changing an earlier choice.
+    pub consent_id: Option<String>,
+    /// Page the choice was made on; only scheme, host and path are kept.
+    pub url: Option<String>,
+    /// Language the banner was shown in (BCP 47).
+    pub locale: Option<String>,
+    /// `banner` when sent by the banner; defaults to `api`.
+    pub source: Option<SourceParam>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceParam {
+    Banner,
+    Api,
+}
+
+/// Why a consent request cannot be recorded; each variant is a distinct answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ChoicesError {
+    #[error("unknown site `{0}`")]
+    UnknownSite(String),
+    #[error("policy version `{given}` is not the current one (`{current}`): reload the policy")]
+    StalePolicy { given: String, current: String },
+    #[error("unknown category `{0}`")]
+    UnknownCategory(String),
+    #[error("category `{0}` is missing: every category of the policy needs true or false")]
+    MissingCategory(String),
+    #[error("`necessary` must be true: it cannot be refused")]
+    NecessaryRefused,
+    #[error(transparent)]
+    ConsentId(#[from] ConsentIdError),
+    #[error(transparent)]
+    Url(#[from] PageUrlError),
+    #[error(transparent)]
+    Locale(#[from] LocaleError),
+}
+
+/// A request that obeys every rule of its site's policy.
+#[derive(Debug)]
+pub struct Choices<'p> {
+    pub policy: &'p LoadedPolicy,
+    /// The consent id to record under, and whether it already existed.
+    pub consent_id: ConsentId,
+    pub is_new: bool,
+    /// Effective state of every category, after the GPC signal.
+    pub states: BTreeMap<String, bool>,
+    pub gpc: bool,
+    pub url: Option<PageUrl>,
+    pub locale: Option<Locale>,
+    pub source: Source,
+}
+
+impl<'p> Choices<'p> {
+    /// Checks `request` against the current policy of its site. With `gpc`,
+    /// the categories the policy ties to Global Privacy Control are forced off.
+    ///
+    /// # Errors
+    /// One [`ChoicesError`] per broken rule, the first one found.
+    pub fn parse(
+        policies: &'p PolicySet,
+        request: ConsentRequest,
+        gpc: bool,
+    ) -> Result<Self, ChoicesError> {
+        let policy = policies
+            .site(&request.site)
+            .ok_or_else(|| ChoicesError::UnknownSite(request.site.clone()))?;
+        let current = &policy.policy.site.version;
+        if request.policy_version != *current {
+            return Err(ChoicesError::StalePolicy {
+                given: request.policy_version,
+                current: current.clone(),
+            });
+        }
+        let states = category_states(policy, request.choices, gpc)?;
+        let (consent_id, is_new) = match request.consent_id {
+            Some(id) => (ConsentId::parse(&id)?, false),
+            None => (ConsentId::generate(), true),
+        };
+        Ok(Self {
+            policy,
+            consent_id,
+            is_new,
+            states,
+            gpc,
+            url: request.url.as_deref().map(PageUrl::parse).transpose()?,
+            locale: request.locale.as_deref().map(Locale::parse).transpose()?,
+            source: match request.source {
+                Some(SourceParam::Banner) => Source::Banner,
+                Some(SourceParam::Api) | None => Source::Api,
+            },
+        })
+    }
+
+    /// Granted category ids, in the order the policy lists them.
+    pub fn granted(&self) -> Vec<String> {
+        self.policy
+            .policy
+            .category_ids()
+            .filter(|id| self.states.get(*id) == Some(&true))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+fn category_states(
+    policy: &LoadedPolicy,
+    mut given: BTreeMap<String, bool>,
+    gpc: bool,
+) -> Result<BTreeMap<String, bool>, ChoicesError> {
+    let mut states = BTreeMap::new();
+    for id in policy.policy.category_ids() {
+        let on = given
+            .remove(id)
+            .ok_or_else(|| ChoicesError::MissingCategory(id.to_owned()))?;
+        states.insert(id.to_owned(), on);
+    }
+    if let Some(unknown) = given.into_keys().next() {
+        return Err(ChoicesError::UnknownCategory(unknown));
+    }
+    if states.get(NECESSARY) != Some(&true) {
+        return Err(ChoicesError::NecessaryRefused);
+    }
+    if gpc {
+        for id in &policy.policy.site.gpc_forces_off {
+            states.insert(id.clone(), false);
+        }
+    }
+    Ok(states)
+}
+
+#[cfg(test)]
+mod tests;

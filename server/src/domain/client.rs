@@ -1,0 +1,170 @@
+//! What we keep about the visitor's browser, minimised before it is stored.
+
+use std::net::IpAddr;
+
+/// The personal context of a request: page, network prefix, browser.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientInfo {
+    pub ip_prefix: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Longest user agent we keep; real ones are far shorter.
+const MAX_USER_AGENT: usize = 512;
+
+impl ClientInfo {
+    pub fn new(peer: Option<IpAddr>, user_agent: Option<&str>) -> Self {
+        Self {
+            ip_prefix: peer.map(truncate_ip),
+            user_agent: user_agent.map(|ua| {
+                ua.chars()
+                    .filter(|c| !c.is_control())
+                    .take(MAX_USER_AGENT)
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// The network an address belongs to, never the address: IPv4 /24, IPv6 /48.
+pub fn truncate_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => truncate_ip(IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
+    }
+}
+
+/// The page a choice was made on: scheme, host and path, nothing after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageUrl(String);
+
+#[derive(Debug, thiserror::Error)]
+#[error("`url` must be an http(s) URL of at most 2048 characters")]
+pub struct PageUrlError;
+
+impl PageUrl {
+    /// Drops query and fragment: they often carry e-mail addresses or tokens.
+    ///
+    /// # Errors
+    /// When `value` is not an http(s) URL or is too long.
+    pub fn parse(value: &str) -> Result<Self, PageUrlError> {
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))
+            .ok_or(PageUrlError)?;
+        let clean =
+            value.len() <= 2048 && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !clean || rest.is_empty() || rest.starts_with('/') {
+            return Err(PageUrlError);
+        }
+        let end = value.find(['?', '#']).unwrap_or(value.len());
+        Ok(Self(value[..end].to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A BCP 47 language tag such as `nl` or `en-GB`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locale(String);
+
+#[derive(Debug, thiserror::Error)]
+#[error("`locale` must be a language tag such as `nl` or `en-GB`")]
+pub struct LocaleError;
+
+impl Locale {
+    /// # Errors
+    /// When `value` is not shaped like a language tag.
+    pub fn parse(value: &str) -> Result<Self, LocaleError> {
+        let mut parts = value.split('-');
+        let lang = parts.next().unwrap_or_default();
+        let lang_ok =
+            (2..=3).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphabetic());
+        let rest_ok = parts
+            .all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if lang_ok && rest_ok && value.len() <= 35 {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(LocaleError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_keeps_only_the_slash_24() {
+        assert_eq!(
+            truncate_ip("203.0.113.77".parse().unwrap()),
+            "203.0.113.0/24"
+        );
+    }
+
+    #[test]
+    fn ipv6_keeps_only_the_slash_48() {
+        let ip = "2001:db8:abcd:12:1:2:3:4".parse().unwrap();
+        assert_eq!(truncate_ip(ip), "2001:db8:abcd::/48");
+    }
+
+    #[test]
+    fn ipv4_mapped_ipv6_is_truncated_as_ipv4() {
+        assert_eq!(
+            truncate_ip("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.0/24"
+        );
+    }
+
+    #[test]
+    fn url_loses_query_and_fragment() {
+        let url = PageUrl::parse("https://www.nexxtjourneys.com/prijzen?email=a@b.nl#top").unwrap();
+        assert_eq!(url.as_str(), "https://www.nexxtjourneys.com/prijzen");
+    }
+
+    #[test]
+    fn non_http_urls_are_rejected() {
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "https://a b",
+        ] {
+            assert!(PageUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn locale_must_be_a_language_tag() {
+        assert!(Locale::parse("nl").is_ok());
+        assert!(Locale::parse("en-GB").is_ok());
+        for bad in ["", "n", "nederlands", "nl_NL", "<script>"] {
+            assert!(Locale::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn user_agent_is_capped_and_stripped_of_control_characters() {
+        let ua = format!("Mozilla\n{}", "x".repeat(1000));
+        let info = ClientInfo::new(None, Some(&ua));
+        let kept = info.user_agent.unwrap();
+        assert_eq!(kept.len(), MAX_USER_AGENT);
+        assert!(!kept.contains('\n'));
+    }
+}

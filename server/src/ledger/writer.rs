@@ -1,0 +1,200 @@
+//! The one task per process that appends to this process's chain.
+//!
+//! Requests queue on a channel; the task takes everything waiting (up to
+//! `MAX_BATCH`), chains it in order, inserts it in one transaction together
+//! with the new chain head, and only then answers each caller. One commit (one
+//! fsync) serves a whole batch, so throughput grows with load.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{GENESIS_HASH, canonical};
+use crate::domain::{EventDraft, StoredEvent};
+use crate::metrics::Metrics;
+use crate::storage::{self, ChainHead};
+
+const MAX_BATCH: usize = 512;
+const QUEUE: usize = 8192;
+
+/// Handle to this process's ledger writer; cheap to clone.
+#[derive(Clone)]
+pub struct LedgerWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// Why an event was not appended. The caller must not acknowledge it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error("the ledger could not commit the event")]
+    Storage,
+    #[error("the ledger writer has stopped")]
+    Stopped,
+}
+
+struct Job {
+    draft: EventDraft,
+    queued: Instant,
+    reply: oneshot::Sender<Result<StoredEvent, AppendError>>,
+}
+
+impl LedgerWriter {
+    /// Opens a new chain for this process and starts the writer task.
+    ///
+    /// # Errors
+    /// When the chain cannot be created in the database.
+    pub async fn start(db: DatabaseConnection, metrics: Metrics) -> anyhow::Result<Self> {
+        let head = ChainHead {
+            chain_id: uuid::Uuid::new_v4().to_string(),
+            seq: 0,
+            hash: GENESIS_HASH.to_owned(),
+        };
+        storage::create_chain(&db, &head, &crate::clock::now())
+            .await
+            .context("while creating this process's ledger chain")?;
+        tracing::info!(chain_id = %head.chain_id, "ledger chain opened");
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(run(db, head, queue, metrics));
+        Ok(Self { jobs })
+    }
+
+    /// Appends one event and returns it as stored, once it is committed.
+    ///
+    /// # Errors
+    /// When the commit failed or the writer is gone; nothing was acknowledged.
+    pub async fn append(&self, draft: EventDraft) -> Result<StoredEvent, AppendError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            draft,
+            queued: Instant::now(),
+            reply,
+        };
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| AppendError::Stopped)?;
+        answer.await.map_err(|_| AppendError::Stopped)?
+    }
+}
+
+async fn run(
+    db: DatabaseConnection,
+    mut head: ChainHead,
+    mut queue: mpsc::Receiver<Job>,
+    metrics: Metrics,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = queue.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        head = commit_batch(&db, head, &mut batch, &metrics).await;
+    }
+}
+
+async fn commit_batch(
+    db: &DatabaseConnection,
+    head: ChainHead,
+    batch: &mut Vec<Job>,
+    metrics: &Metrics,
+) -> ChainHead {
+    let events = chain(&head, batch.iter().map(|j| &j.draft));
+    let last = events.last().expect("a batch is never empty");
+    let new_head = ChainHead {
+        chain_id: head.chain_id.clone(),
+        seq: last.seq,
+        hash: last.hash.clone(),
+    };
+    match store(db, &events, &new_head).await {
+        Ok(()) => {
+            for (job, event) in batch.drain(..).zip(events) {
+                metrics.observe_append(job.queued.elapsed());
+                let _ = job.reply.send(Ok(event));
+            }
+            new_head
+        }
+        Err(error) => {
+            tracing::error!(%error, events = batch.len(), "ledger batch failed");
+            for job in batch.drain(..) {
+                let _ = job.reply.send(Err(AppendError::Storage));
+            }
+            // The commit may have landed even though we saw an error (a lost
+            // connection after COMMIT): continue from what the database holds
+            // so the chain never forks.
+            reload_head(db, head).await
+        }
+    }
+}
+
+async fn store(
+    db: &DatabaseConnection,
+    events: &[StoredEvent],
+    head: &ChainHead,
+) -> Result<(), sea_orm::DbErr> {
+    let txn = db.begin().await?;
+    storage::insert_events(&txn, events).await?;
+    storage::update_head(&txn, head).await?;
+    txn.commit().await
+}
+
+async fn reload_head(db: &DatabaseConnection, stale: ChainHead) -> ChainHead {
+    match storage::find_chain(db, &stale.chain_id).await {
+        Ok(Some(head)) => head,
+        _ => stale,
+    }
+}
+
+/// Places drafts after `head`, in order, with salts, digests and hashes.
+fn chain<'a>(head: &ChainHead, drafts: impl Iterator<Item = &'a EventDraft>) -> Vec<StoredEvent> {
+    let recorded_at = crate::clock::now();
+    let mut prev_hash = head.hash.clone();
+    let mut seq = head.seq;
+    drafts
+        .map(|d| {
+            seq += 1;
+            let salt = random_salt();
+            let mut event = StoredEvent {
+                chain_id: head.chain_id.clone(),
+                seq,
+                recorded_at: recorded_at.clone(),
+                site: d.site.clone(),
+                consent_id: d.consent_id.clone(),
+                action: d.action.as_str().to_owned(),
+                source: d.source.as_str().to_owned(),
+                policy_version: d.policy_version.clone(),
+                policy_hash: d.policy_hash.clone(),
+                choices: d.choices.clone(),
+                gpc: d.gpc,
+                locale: d.locale.clone(),
+                personal_digest: canonical::personal_digest(
+                    &salt,
+                    d.url.as_deref(),
+                    d.ip_prefix.as_deref(),
+                    d.user_agent.as_deref(),
+                ),
+                url: d.url.clone(),
+                ip_prefix: d.ip_prefix.clone(),
+                user_agent: d.user_agent.clone(),
+                personal_salt: Some(salt),
+                prev_hash: std::mem::take(&mut prev_hash),
+                hash: String::new(),
+                redacted_at: None,
+            };
+            event.hash = canonical::event_hash(&event);
+            prev_hash.clone_from(&event.hash);
+            event
+        })
+        .collect()
+}
+
+fn random_salt() -> String {
+    let mut salt = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut salt).expect("the system random generator works");
+    hex::encode(salt)
+}

@@ -1,0 +1,23 @@
+//! nexxt-consent server: records consent decisions in a tamper-evident,
+//! hash-chained ledger and answers with signed consent tokens that a site
+//! verifies offline against the JWKS.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! use consent_server::{configuration::{ServeArgs, Settings}, startup::Application};
+//! let settings = Settings::resolve(ServeArgs::default())?;
+//! Application::build(settings).await?.run_until_stopped().await?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod configuration;
+pub mod domain;
+pub mod ledger;
+pub mod metrics;
+pub mod routes;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+pub mod tokens;

@@ -1,0 +1,73 @@
+//! HTTP routes. Handlers are thin: extract, parse into domain types, call
+//! the ledger or storage, answer.
+
+mod consents;
+mod ops;
+mod policy;
+mod problem;
+mod request_log;
+mod state;
+mod subject;
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+pub use problem::ApiError;
+pub use request_log::observe_requests;
+pub use state::{Issuer, Policies};
+
+/// The OpenAPI description, assembled from the handlers' annotations.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "nexxt-consent", description = "Consent records, signed consent tokens and the data subject's rights."),
+    paths(
+        consents::record_consent,
+        subject::read_history,
+        subject::withdraw_and_erase,
+        policy::get_policy,
+        ops::health,
+        ops::jwks,
+        ops::metrics,
+    ),
+    modifiers(&BearerToken)
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some("The consent token returned by POST /v1/consents"))
+            .build();
+        api.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("consent_token", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let json = web::JsonConfig::default()
+        .limit(consents::MAX_BODY)
+        .error_handler(problem::json_error);
+    cfg.app_data(json)
+        .route("/healthz", web::get().to(ops::health))
+        .route("/metrics", web::get().to(ops::metrics))
+        .route("/openapi.json", web::get().to(ops::openapi))
+        .route("/.well-known/jwks.json", web::get().to(ops::jwks))
+        .route("/v1/sites/{site}/policy", web::get().to(policy::get_policy))
+        .route("/v1/consents", web::post().to(consents::record_consent))
+        .route(
+            "/v1/consents/{consent_id}",
+            web::get().to(subject::read_history),
+        )
+        .route(
+            "/v1/consents/{consent_id}",
+            web::delete().to(subject::withdraw_and_erase),
+        )
+        .default_service(web::to(problem::not_found));
+}

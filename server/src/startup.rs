@@ -1,0 +1,101 @@
+//! Building the application: database, migrations, keys, policies, the
+//! ledger writer and the HTTP server.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use policies::PolicySet;
+
+use crate::configuration::{Settings, redact_url};
+use crate::ledger::LedgerWriter;
+use crate::metrics::Metrics;
+use crate::routes::{self, Issuer, Policies};
+use crate::storage;
+use crate::tokens::SigningKey;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects and migrates the database, loads (or creates) the signing
+    /// key, loads the policies, starts the ledger writer and binds.
+    ///
+    /// # Errors
+    /// Any of those steps failing, with a message saying what to fix.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.database.ensure_data_dir()?;
+        let policies = load_policies(&settings)?;
+        let db = storage::connect(&settings.database.url).await?;
+        storage::migrate(&db).await?;
+        let key = SigningKey::load_or_generate(&settings.database.data_dir)?;
+        storage::upsert_key(&db, key.public(), &crate::clock::now())
+            .await
+            .context("while publishing the signing key")?;
+        let metrics = Metrics::default();
+        let writer = LedgerWriter::start(db.clone(), metrics.clone()).await?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("while binding {} (set --bind)", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        tracing::info!(
+            address = %listener.local_addr()?,
+            database = %redact_url(&settings.database.url),
+            kid = %key.public().kid,
+            "nexxt-consent listening"
+        );
+        let state = (
+            web::Data::new(Policies(policies)),
+            web::Data::new(db),
+            web::Data::new(writer),
+            web::Data::new(key),
+            web::Data::new(Issuer(settings.issuer)),
+            web::Data::new(metrics),
+        );
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(routes::observe_requests))
+                .wrap(Compress::default())
+                .app_data(state.0.clone())
+                .app_data(state.1.clone())
+                .app_data(state.2.clone())
+                .app_data(state.3.clone())
+                .app_data(state.4.clone())
+                .app_data(state.5.clone())
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is asked to stop (SIGINT/SIGTERM).
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn load_policies(settings: &Settings) -> anyhow::Result<PolicySet> {
+    let set = match &settings.policies {
+        Some(dir) => {
+            PolicySet::load_dir(dir).context("invalid policies (fix the file or set --policies)")?
+        }
+        None => PolicySet::shipped().context("the shipped policies are invalid")?,
+    };
+    for site in set.sites() {
+        tracing::info!(site = %site.policy.site.id, version = %site.policy.site.version, hash = %site.hash, "policy loaded");
+    }
+    Ok(set)
+}

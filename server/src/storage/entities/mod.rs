@@ -1,0 +1,5 @@
+//! sea-orm entities: the database's view of the rows, private to `storage`.
+
+pub mod consent_event;
+pub mod ledger_chain;
+pub mod signing_key;

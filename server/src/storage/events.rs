@@ -1,0 +1,181 @@
+//! Rows of the consent ledger.
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::StorageError;
+use super::entities::consent_event::{ActiveModel, Column, Entity, Model};
+use crate::domain::StoredEvent;
+use crate::ledger::canonical::choices_json;
+
+/// Inserts events exactly as given (the ledger writer has chained them).
+pub async fn insert_events(
+    db: &impl ConnectionTrait,
+    events: &[StoredEvent],
+) -> Result<(), sea_orm::DbErr> {
+    let rows = events.iter().map(to_row);
+    Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Every event of one consent id on one site, oldest first.
+pub async fn events_of(
+    db: &impl ConnectionTrait,
+    site: &str,
+    consent_id: &str,
+) -> Result<Vec<StoredEvent>, StorageError> {
+    let rows = Entity::find()
+        .filter(Column::Site.eq(site))
+        .filter(Column::ConsentId.eq(consent_id))
+        .order_by_asc(Column::RecordedAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Erases the personal fields (and their salt) of one subject's events.
+/// Returns how many events were redacted.
+pub async fn redact_subject(
+    db: &impl ConnectionTrait,
+    site: &str,
+    consent_id: &str,
+    at: &str,
+) -> Result<u64, sea_orm::DbErr> {
+    let null = || Expr::value(Option::<String>::None);
+    let result = Entity::update_many()
+        .col_expr(Column::Url, null())
+        .col_expr(Column::IpPrefix, null())
+        .col_expr(Column::UserAgent, null())
+        .col_expr(Column::PersonalSalt, null())
+        .col_expr(Column::RedactedAt, Expr::value(at))
+        .filter(Column::Site.eq(site))
+        .filter(Column::ConsentId.eq(consent_id))
+        .filter(Column::RedactedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+pub async fn count_events(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    Entity::find().count(db).await
+}
+
+/// Up to `limit` events of a chain after `after_seq`, in chain order, each
+/// with its row id. A row that does not decode is an error naming it.
+pub async fn chain_page(
+    db: &impl ConnectionTrait,
+    chain_id: &str,
+    after_seq: i64,
+    limit: u64,
+) -> Result<Vec<(i64, StoredEvent)>, StorageError> {
+    let rows = Entity::find()
+        .filter(Column::ChainId.eq(chain_id))
+        .filter(Column::Seq.gt(after_seq))
+        .order_by_asc(Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let id = row.id;
+            from_row(row).map(|e| (id, e))
+        })
+        .collect()
+}
+
+/// The highest seq stored for a chain.
+pub async fn max_seq(
+    db: &impl ConnectionTrait,
+    chain_id: &str,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    Entity::find()
+        .select_only()
+        .column_as(Column::Seq.max(), "max_seq")
+        .filter(Column::ChainId.eq(chain_id))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await
+        .map(Option::flatten)
+}
+
+/// Chain ids that events name but the chain table does not know.
+pub async fn orphan_chains(
+    db: &impl ConnectionTrait,
+    known: &[String],
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    let ids: Vec<String> = Entity::find()
+        .select_only()
+        .column(Column::ChainId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().filter(|id| !known.contains(id)).collect())
+}
+
+fn to_row(e: &StoredEvent) -> ActiveModel {
+    ActiveModel {
+        id: Default::default(),
+        chain_id: Set(e.chain_id.clone()),
+        seq: Set(e.seq),
+        recorded_at: Set(e.recorded_at.clone()),
+        site: Set(e.site.clone()),
+        consent_id: Set(e.consent_id.clone()),
+        action: Set(e.action.clone()),
+        source: Set(e.source.clone()),
+        policy_version: Set(e.policy_version.clone()),
+        policy_hash: Set(e.policy_hash.clone()),
+        choices: Set(choices_json(&e.choices)),
+        gpc: Set(e.gpc),
+        locale: Set(e.locale.clone()),
+        url: Set(e.url.clone()),
+        ip_prefix: Set(e.ip_prefix.clone()),
+        user_agent: Set(e.user_agent.clone()),
+        personal_salt: Set(e.personal_salt.clone()),
+        personal_digest: Set(e.personal_digest.clone()),
+        prev_hash: Set(e.prev_hash.clone()),
+        hash: Set(e.hash.clone()),
+        redacted_at: Set(e.redacted_at.clone()),
+    }
+}
+
+fn from_row(m: Model) -> Result<StoredEvent, StorageError> {
+    let corrupt = |reason: &str| StorageError::Corrupt {
+        id: m.id,
+        reason: reason.to_owned(),
+    };
+    let choices: BTreeMap<String, bool> =
+        serde_json::from_str(&m.choices).map_err(|_| corrupt("choices are not a JSON map"))?;
+    // Only the canonical form was ever written; anything else was edited.
+    if choices_json(&choices) != m.choices {
+        return Err(corrupt("choices are not in canonical form"));
+    }
+    Ok(StoredEvent {
+        chain_id: m.chain_id,
+        seq: m.seq,
+        recorded_at: m.recorded_at,
+        site: m.site,
+        consent_id: m.consent_id,
+        action: m.action,
+        source: m.source,
+        policy_version: m.policy_version,
+        policy_hash: m.policy_hash,
+        choices,
+        gpc: m.gpc,
+        locale: m.locale,
+        url: m.url,
+        ip_prefix: m.ip_prefix,
+        user_agent: m.user_agent,
+        personal_salt: m.personal_salt,
+        personal_digest: m.personal_digest,
+        prev_hash: m.prev_hash,
+        hash: m.hash,
+        redacted_at: m.redacted_at,
+    })
+}
