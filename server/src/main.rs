@@ -14,9 +14,13 @@ use consent_server::{storage, telemetry};
     version,
     about = "nexxt-consent: consent records you can prove"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// With no command, `serve` runs with these flags.
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 #[derive(Subcommand)]
@@ -42,7 +46,7 @@ fn main() -> ExitCode {
     telemetry::init();
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
     let result = runtime.block_on(async {
         match command {
             Command::Serve(args) => serve(args).await,

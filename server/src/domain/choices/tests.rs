@@ -52,7 +52,7 @@ fn complete_choice_is_accepted_and_granted_in_policy_order() {
 fn gpc_forces_marketing_off() {
     let set = PolicySet::shipped().unwrap();
     let choices = Choices::parse(&set, request(ALL_ON), true).unwrap();
-    assert_eq!(choices.states["marketing"], false);
+    assert!(!choices.states["marketing"]);
     assert!(!choices.granted().contains(&"marketing".to_owned()));
 }
 

@@ -1,0 +1,276 @@
+//! Spawning an app per test, with its own database, and request helpers.
+
+use std::path::PathBuf;
+use std::sync::Once;
+
+use consent_server::configuration::{DatabaseSettings, Settings};
+use consent_server::startup::Application;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for an `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+/// One running app and the database behind it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub db_url: String,
+    pub data_dir: PathBuf,
+    pg: Option<PgDatabase>,
+}
+
+/// A throwaway PostgreSQL database, dropped with the test.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+static SKIP_NOTICE: Once = Once::new();
+
+/// The admin URL of the test PostgreSQL, or `None` (with a loud notice) when
+/// none is configured. Under `CI=true` a missing PostgreSQL fails the test.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "CI=true but TEST_POSTGRES_URL is not set: PostgreSQL tests cannot be skipped in CI"
+            )
+        }
+        _ => {
+            SKIP_NOTICE.call_once(|| {
+                eprintln!(
+                    "\n!!! TEST_POSTGRES_URL is not set: PostgreSQL tests are SKIPPED.\n\
+                     !!! Set it, e.g. TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// A fresh database URL for `backend`, or `None` when it is not available.
+pub async fn fresh_database(
+    backend: Backend,
+    data_dir: &std::path::Path,
+) -> Option<(String, Option<String>)> {
+    match backend {
+        Backend::Sqlite => Some((
+            format!("sqlite://{}", data_dir.join("consent.db").display()),
+            None,
+        )),
+        Backend::Postgres => {
+            let admin = postgres_admin_url()?;
+            let name = format!("consent_test_{}", uuid::Uuid::new_v4().simple());
+            let db = sea_orm::Database::connect(&admin)
+                .await
+                .expect("TEST_POSTGRES_URL answers");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("can create a test database");
+            db.close().await.ok();
+            let base = admin.rsplit_once('/').expect("URL has a database path").0;
+            Some((format!("{base}/{name}"), Some(name)))
+        }
+    }
+}
+
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("consent-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Spawns an app on a free port with a fresh database; `None` when the
+/// backend is not available here.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let data_dir = temp_dir();
+    let (db_url, pg_name) = fresh_database(backend, &data_dir).await?;
+    let mut app = spawn_on(&db_url, &data_dir).await;
+    app.pg = pg_name.map(|name| PgDatabase {
+        admin_url: postgres_admin_url().unwrap(),
+        name,
+    });
+    Some(app)
+}
+
+/// Spawns another app on an existing database (a second server instance).
+pub async fn spawn_on(db_url: &str, data_dir: &std::path::Path) -> TestApp {
+    let settings = Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: DatabaseSettings {
+            url: db_url.to_owned(),
+            data_dir: data_dir.to_owned(),
+        },
+        policies: None,
+        issuer: "nexxt-consent".to_owned(),
+    };
+    let app = Application::build(settings).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = consent_server::storage::connect(db_url)
+        .await
+        .expect("test connects");
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        db_url: db_url.to_owned(),
+        data_dir: data_dir.to_owned(),
+        pg: None,
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop cannot await; a short-lived runtime on its own thread can.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let db = sea_orm::Database::connect(&admin).await?;
+                db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
+                db.close().await
+            })
+        });
+        if let Ok(Err(e)) = dropped.join() {
+            eprintln!("could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.pg.is_none() {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}
+
+/// The shipped policies, parsed once: parsing per request would starve the
+/// test's single-threaded runtime.
+fn shipped() -> &'static policies::PolicySet {
+    static SET: std::sync::OnceLock<policies::PolicySet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| policies::PolicySet::shipped().expect("shipped policies load"))
+}
+
+/// Every category of `site` with the value `on`, `necessary` always true.
+pub fn all(site: &str, on: bool) -> Value {
+    let policy = &shipped().site(site).unwrap().policy;
+    policy
+        .category_ids()
+        .map(|c| (c.to_owned(), json!(c == "necessary" || on)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+pub fn current_version(site: &str) -> String {
+    shipped().site(site).unwrap().policy.site.version.clone()
+}
+
+/// A valid consent body for `www`.
+pub fn consent_body(choices: Value) -> Value {
+    json!({
+        "site": "www",
+        "policy_version": current_version("www"),
+        "choices": choices,
+        "url": "https://www.nexxtjourneys.com/prijzen?email=someone@example.com",
+        "locale": "nl",
+        "source": "banner",
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post_consent(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/consents"))
+            .header("User-Agent", "Mozilla/5.0 (test)")
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Records a consent that must succeed; returns the receipt.
+    pub async fn consent(&self, choices: Value) -> Value {
+        let response = self.post_consent(&consent_body(choices)).await;
+        assert_eq!(response.status(), 201, "consent accepted");
+        response.json().await.unwrap()
+    }
+
+    pub async fn get_history(&self, consent_id: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .get(self.url(&format!("/v1/consents/{consent_id}")));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn delete_consent(&self, consent_id: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .delete(self.url(&format!("/v1/consents/{consent_id}")));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn event_count(&self) -> u64 {
+        consent_server::storage::count_events(&self.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn jwks(&self) -> Value {
+        self.client
+            .get(self.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Runs `consent-server audit verify` against this app's database.
+    pub fn verify_cli(&self) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+            .args(["audit", "verify", "--database-url", &self.db_url])
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("consent-server runs")
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the HTTP API: each test spawns the real server on a
+//! free port with a database of its own, on SQLite and (when
+//! `TEST_POSTGRES_URL` is set) on PostgreSQL.
+
+mod helpers;
+
+mod bad_input;
+mod consents;
+mod ledger;
+mod ops;
+mod policy;
+mod subject;

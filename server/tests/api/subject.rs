@@ -1,0 +1,157 @@
+//! The data subject's rights: access, portability, withdrawal and erasure,
+//! proven by the consent token.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use consent_server::tokens::{ConsentClaims, SigningKey};
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, all, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(
+    history_is_returned_to_the_holder_of_the_token,
+    erasure_withdraws_and_redacts_but_the_ledger_still_verifies,
+    tokens_that_are_not_this_consents_own_are_refused,
+);
+
+fn token_of(receipt: &Value) -> &str {
+    receipt["token"].as_str().unwrap()
+}
+
+fn id_of(receipt: &Value) -> &str {
+    receipt["consent_id"].as_str().unwrap()
+}
+
+/// A token signed with the app's own key, for claims the API never issues.
+fn sign_as_app(app: &TestApp, sub: &str, exp_in: i64) -> String {
+    let key = SigningKey::load_or_generate(&app.data_dir).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    key.sign(&ConsentClaims {
+        iss: "nexxt-consent".into(),
+        sub: sub.into(),
+        aud: "www".into(),
+        iat: now,
+        exp: now + exp_in,
+        pv: "x".into(),
+        ph: "x".into(),
+        cat: vec![],
+        gpc: false,
+    })
+}
+
+async fn history_is_returned_to_the_holder_of_the_token(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let receipt = app.consent(all("www", true)).await;
+    let response = app
+        .get_history(id_of(&receipt), Some(token_of(&receipt)))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let history: Value = response.json().await.unwrap();
+    assert_eq!(history["consent_id"], receipt["consent_id"]);
+    assert_eq!(history["site"], "www");
+    assert_eq!(history["events"].as_array().unwrap().len(), 1);
+    assert_eq!(history["events"][0]["hash"].as_str().unwrap().len(), 64);
+}
+
+async fn erasure_withdraws_and_redacts_but_the_ledger_still_verifies(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let receipt = app.consent(all("www", true)).await;
+    let other = app.consent(all("www", true)).await;
+
+    let response = app
+        .delete_consent(id_of(&receipt), Some(token_of(&receipt)))
+        .await;
+    assert_eq!(response.status(), 200);
+    let withdrawal: Value = response.json().await.unwrap();
+    assert_eq!(
+        withdrawal["redacted_events"], 2,
+        "the consent and the withdrawal itself"
+    );
+
+    let history: Value = app
+        .get_history(id_of(&receipt), Some(token_of(&receipt)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let events = history["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["action"], "withdrawn");
+    assert_eq!(events[1]["choices"], all("www", false));
+    for event in events {
+        for field in ["url", "ip_prefix", "user_agent"] {
+            assert!(event[field].is_null(), "{field} erased");
+        }
+        assert!(event["redacted_at"].is_string());
+    }
+    let untouched: Value = app
+        .get_history(id_of(&other), Some(token_of(&other)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        untouched["events"][0]["ip_prefix"], "127.0.0.0/24",
+        "other subjects keep their data"
+    );
+
+    let report = consent_server::ledger::verify_database(&app.db)
+        .await
+        .expect("ledger intact");
+    assert_eq!((report.events, report.redacted), (3, 2));
+    assert!(app.verify_cli().status.success());
+}
+
+async fn tokens_that_are_not_this_consents_own_are_refused(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let mine = app.consent(all("www", true)).await;
+    let theirs = app.consent(all("www", false)).await;
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let payload = token_of(&mine).split('.').nth(1).unwrap().to_owned();
+    let unsigned = format!("{header}.{payload}.");
+    let truncated = &token_of(&mine)[..token_of(&mine).len() - 10];
+    let expired = sign_as_app(&app, id_of(&mine), -3600);
+    let cases: [(&str, Option<&str>); 6] = [
+        ("no token", None),
+        ("garbage", Some("not-a-token")),
+        ("another consent's token", Some(token_of(&theirs))),
+        ("alg none", Some(&unsigned)),
+        ("truncated signature", Some(truncated)),
+        ("expired", Some(&expired)),
+    ];
+    for (case, token) in cases {
+        assert_eq!(
+            app.get_history(id_of(&mine), token).await.status(),
+            401,
+            "GET: {case}"
+        );
+        assert_eq!(
+            app.delete_consent(id_of(&mine), token).await.status(),
+            401,
+            "DELETE: {case}"
+        );
+    }
+    assert_eq!(app.event_count().await, 2, "refused deletes stored nothing");
+}
+
+#[tokio::test]
+async fn unknown_consent_id_is_404_even_with_a_valid_token() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let id = uuid::Uuid::new_v4().to_string();
+    let token = sign_as_app(&app, &id, 600);
+    assert_eq!(app.get_history(&id, Some(&token)).await.status(), 404);
+    assert_eq!(app.delete_consent(&id, Some(&token)).await.status(), 404);
+    assert_eq!(
+        app.get_history("not-a-uuid", Some(&token)).await.status(),
+        404
+    );
+    assert_eq!(app.event_count().await, 0);
+}
