@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 pub use model::{
-    BannerTexts, Category, Cookie, Localized, NECESSARY, Organization, Processor, SiteInfo,
+    BannerTexts, CONSENT_MODE_KEYS, Category, Cookie, Localized, NECESSARY, Organization, Processor, SiteInfo,
     SitePolicy, Vendor,
 };
 pub use validate::{Violation, validate};

@@ -61,7 +61,21 @@ pub struct Category {
     pub id: String,
     pub name: Localized,
     pub description: Localized,
+    /// Google Consent Mode v2 keys this category grants (`analytics_storage`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_mode: Vec<String>,
 }
+
+/// The Consent Mode v2 storage keys a category may grant. `security_storage`
+/// is not among them: it is always granted.
+pub const CONSENT_MODE_KEYS: [&str; 6] = [
+    "ad_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "analytics_storage",
+    "functionality_storage",
+    "personalization_storage",
+];
 
 /// A third party (or our own code) whose scripts run under one category.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +120,10 @@ pub struct BannerTexts {
     pub privacy_link: String,
     pub gpc_honoured: String,
     pub reopen: String,
+    /// Shown beside `necessary`, whose switch is on and disabled.
+    pub always_on: String,
+    /// Heading of the vendor and cookie list of a category.
+    pub vendors: String,
 }
 
 /// The organisation behind every site: controller, processors and rights

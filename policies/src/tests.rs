@@ -210,3 +210,10 @@ fn unknown_field_in_a_policy_file_is_an_error() {
         .to_string();
     assert!(err.contains("default_on"), "{err}");
 }
+
+#[test]
+fn unknown_consent_mode_key_is_rejected() {
+    let mut p = www();
+    p.categories[1].consent_mode.push("tracking_storage".into());
+    assert_eq!(fields(&p), ["categories[1].consent_mode[1]"]);
+}

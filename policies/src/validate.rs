@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Localized, NECESSARY, SitePolicy};
+use crate::model::{CONSENT_MODE_KEYS, Localized, NECESSARY, SitePolicy};
 
 /// One broken rule: `field` is a path into the file (`vendors[2].cookies[0].name`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +122,11 @@ fn check_categories<'a>(c: &mut Checker, policy: &'a SitePolicy) -> BTreeSet<&'a
         }
         c.localized(&format!("{field}.name"), &cat.name, languages);
         c.localized(&format!("{field}.description"), &cat.description, languages);
+        for (j, key) in cat.consent_mode.iter().enumerate() {
+            if !CONSENT_MODE_KEYS.contains(&key.as_str()) {
+                c.fail(format!("{field}.consent_mode[{j}]"), format!("`{key}` is not a Consent Mode v2 key"));
+            }
+        }
     }
     if policy.categories.first().map(|c| c.id.as_str()) != Some(NECESSARY) {
         c.fail("categories[0].id", "the first category must be `necessary`");

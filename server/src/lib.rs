@@ -11,6 +11,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod assets;
 pub mod clock;
 pub mod configuration;
 pub mod domain;
@@ -20,4 +21,5 @@ pub mod routes;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod templates;
 pub mod tokens;

@@ -9,11 +9,12 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use policies::PolicySet;
 
+use crate::assets::BannerAssets;
 use crate::configuration::{Settings, redact_url};
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
 use crate::routes::{self, Issuer, Policies};
-use crate::storage;
+use crate::{storage, templates};
 use crate::tokens::SigningKey;
 
 /// A bound, ready-to-run server.
@@ -55,6 +56,8 @@ impl Application {
             web::Data::new(key),
             web::Data::new(Issuer(settings.issuer)),
             web::Data::new(metrics),
+            web::Data::new(BannerAssets::embedded()),
+            web::Data::new(templates::registry()?),
         );
         let server = HttpServer::new(move || {
             App::new()
@@ -66,6 +69,8 @@ impl Application {
                 .app_data(state.3.clone())
                 .app_data(state.4.clone())
                 .app_data(state.5.clone())
+                .app_data(state.6.clone())
+                .app_data(state.7.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?

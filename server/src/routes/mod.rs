@@ -1,6 +1,7 @@
 //! HTTP routes. Handlers are thin: extract, parse into domain types, call
 //! the ledger or storage, answer.
 
+mod banner;
 mod consents;
 mod ops;
 mod policy;
@@ -12,6 +13,7 @@ mod subject;
 use actix_web::web;
 use utoipa::OpenApi;
 
+pub use banner::CONSENT_COOKIE;
 pub use problem::ApiError;
 pub use request_log::observe_requests;
 pub use state::{Issuer, Policies};
@@ -60,6 +62,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/openapi.json", web::get().to(ops::openapi))
         .route("/.well-known/jwks.json", web::get().to(ops::jwks))
         .route("/v1/sites/{site}/policy", web::get().to(policy::get_policy))
+        .route("/v1/sites/{site}/loader.js", web::get().to(banner::loader))
+        .route("/v1/sites/{site}/banner.json", web::get().to(banner::banner_document))
+        .route("/banner/{file}", web::get().to(banner::asset))
         .route("/v1/consents", web::post().to(consents::record_consent))
         .route(
             "/v1/consents/{consent_id}",

@@ -1,0 +1,87 @@
+//! Builds the banner from `banner-wasm/` of the same checkout, so the server
+//! always serves the banner of its own commit and no binary is checked in:
+//! cargo (wasm32, size profile) → wasm-bindgen (library form, pinned with the
+//! crate) → wasm-opt and esbuild when installed (see README).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let workspace = manifest.parent().unwrap().to_path_buf();
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    for watched in ["banner-wasm/src", "banner-wasm/Cargo.toml", "banner-wasm/banner.css", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+    }
+    println!("cargo:rerun-if-env-changed=NEXXT_WASM_OPT");
+    let wasm = compile_banner(&workspace, &out);
+    bindgen(&wasm, &out);
+    optimize(&out.join("banner_wasm_bg.wasm"));
+    minify(&out.join("banner_wasm.js"));
+    std::fs::copy(workspace.join("banner-wasm/banner.css"), out.join("banner.css")).expect("copy banner.css");
+}
+
+fn compile_banner(workspace: &Path, out: &Path) -> PathBuf {
+    // A target dir of its own: the outer cargo holds the lock on the shared one.
+    let target_dir = out.ancestors().nth(3).unwrap().join("banner-wasm");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace)
+        .args(["build", "-p", "banner-wasm", "--target", "wasm32-unknown-unknown"])
+        .args(["--profile", "wasm-release", "--target-dir"])
+        .arg(&target_dir);
+    // The outer build's flags and wrappers (clippy, coverage) are not the banner's.
+    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WORKSPACE_WRAPPER", "RUSTC_WRAPPER", "CARGO_TARGET_DIR"] {
+        command.env_remove(var);
+    }
+    let status = command.status().expect("cargo runs");
+    assert!(status.success(), "building banner-wasm for wasm32 failed (rustup target add wasm32-unknown-unknown?)");
+    target_dir.join("wasm32-unknown-unknown/wasm-release/banner_wasm.wasm")
+}
+
+fn bindgen(wasm: &Path, out: &Path) {
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(wasm)
+        .web(true)
+        .expect("web target")
+        .typescript(false)
+        .generate(out)
+        .expect("wasm-bindgen generates the banner glue");
+}
+
+/// Binaryen's wasm-opt, when a version that handles our output is installed
+/// (Debian's 108 breaks it; `npm i -g binaryen@132` works).
+fn optimize(wasm: &Path) {
+    let program = std::env::var("NEXXT_WASM_OPT").unwrap_or_else(|_| "wasm-opt".into());
+    let version = Command::new(&program).arg("--version").output();
+    let usable = version.as_ref().ok().and_then(|o| {
+        let text = String::from_utf8_lossy(&o.stdout);
+        text.split_whitespace().find_map(|w| w.parse::<u32>().ok())
+    });
+    match usable {
+        Some(v) if v >= 116 => {
+            let status = Command::new(&program)
+                .arg(wasm)
+                .args(["-Oz", "--enable-bulk-memory", "--enable-bulk-memory-opt", "--enable-nontrapping-float-to-int"])
+                .args(["--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"])
+                .arg("-o")
+                .arg(wasm)
+                .status()
+                .expect("wasm-opt runs");
+            assert!(status.success(), "wasm-opt failed");
+        }
+        _ => println!("cargo:warning=wasm-opt 116+ not found: the banner is served unoptimised (npm i -g binaryen@132)"),
+    }
+}
+
+fn minify(glue: &Path) {
+    let status = Command::new("esbuild")
+        .arg(glue)
+        .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+        .arg(format!("--outfile={}", glue.display()))
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        println!("cargo:warning=esbuild not found: the banner's JS glue is served unminified (npm i -g esbuild)");
+    }
+}
