@@ -10,15 +10,27 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest.parent().unwrap().to_path_buf();
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    for watched in ["banner-wasm/src", "banner-wasm/Cargo.toml", "banner-wasm/banner.css", "Cargo.lock"] {
-        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+    for watched in [
+        "banner-wasm/src",
+        "banner-wasm/Cargo.toml",
+        "banner-wasm/banner.css",
+        "Cargo.lock",
+    ] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace.join(watched).display()
+        );
     }
     println!("cargo:rerun-if-env-changed=NEXXT_WASM_OPT");
     let wasm = compile_banner(&workspace, &out);
     bindgen(&wasm, &out);
     optimize(&out.join("banner_wasm_bg.wasm"));
     minify(&out.join("banner_wasm.js"));
-    std::fs::copy(workspace.join("banner-wasm/banner.css"), out.join("banner.css")).expect("copy banner.css");
+    std::fs::copy(
+        workspace.join("banner-wasm/banner.css"),
+        out.join("banner.css"),
+    )
+    .expect("copy banner.css");
 }
 
 fn compile_banner(workspace: &Path, out: &Path) -> PathBuf {
@@ -28,15 +40,30 @@ fn compile_banner(workspace: &Path, out: &Path) -> PathBuf {
     let mut command = Command::new(cargo);
     command
         .current_dir(workspace)
-        .args(["build", "-p", "banner-wasm", "--target", "wasm32-unknown-unknown"])
+        .args([
+            "build",
+            "-p",
+            "banner-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
         .args(["--profile", "wasm-release", "--target-dir"])
         .arg(&target_dir);
     // The outer build's flags and wrappers (clippy, coverage) are not the banner's.
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WORKSPACE_WRAPPER", "RUSTC_WRAPPER", "CARGO_TARGET_DIR"] {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTC_WRAPPER",
+        "CARGO_TARGET_DIR",
+    ] {
         command.env_remove(var);
     }
     let status = command.status().expect("cargo runs");
-    assert!(status.success(), "building banner-wasm for wasm32 failed (rustup target add wasm32-unknown-unknown?)");
+    assert!(
+        status.success(),
+        "building banner-wasm for wasm32 failed (rustup target add wasm32-unknown-unknown?)"
+    );
     target_dir.join("wasm32-unknown-unknown/wasm-release/banner_wasm.wasm")
 }
 
@@ -63,25 +90,44 @@ fn optimize(wasm: &Path) {
         Some(v) if v >= 116 => {
             let status = Command::new(&program)
                 .arg(wasm)
-                .args(["-Oz", "--enable-bulk-memory", "--enable-bulk-memory-opt", "--enable-nontrapping-float-to-int"])
-                .args(["--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"])
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-bulk-memory-opt",
+                    "--enable-nontrapping-float-to-int",
+                ])
+                .args([
+                    "--enable-sign-ext",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                ])
                 .arg("-o")
                 .arg(wasm)
                 .status()
                 .expect("wasm-opt runs");
             assert!(status.success(), "wasm-opt failed");
         }
-        _ => println!("cargo:warning=wasm-opt 116+ not found: the banner is served unoptimised (npm i -g binaryen@132)"),
+        _ => println!(
+            "cargo:warning=wasm-opt 116+ not found: the banner is served unoptimised (npm i -g binaryen@132)"
+        ),
     }
 }
 
 fn minify(glue: &Path) {
     let status = Command::new("esbuild")
         .arg(glue)
-        .args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"])
+        .args([
+            "--minify",
+            "--format=esm",
+            "--log-level=warning",
+            "--allow-overwrite",
+        ])
         .arg(format!("--outfile={}", glue.display()))
         .status();
     if !status.is_ok_and(|s| s.success()) {
-        println!("cargo:warning=esbuild not found: the banner's JS glue is served unminified (npm i -g esbuild)");
+        println!(
+            "cargo:warning=esbuild not found: the banner's JS glue is served unminified (npm i -g esbuild)"
+        );
     }
 }

@@ -2,8 +2,8 @@
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
-use alloc::vec::Vec;
 use alloc::vec;
+use alloc::vec::Vec;
 
 /// A cookie the policy declares: an exact name or a prefix.
 pub struct Rule {

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 pub use model::{
-    BannerTexts, CONSENT_MODE_KEYS, Category, Cookie, Localized, NECESSARY, Organization, Processor, SiteInfo,
-    SitePolicy, Vendor,
+    BannerTexts, CONSENT_MODE_KEYS, Category, Cookie, Localized, NECESSARY, Organization,
+    Processor, SiteInfo, SitePolicy, Vendor,
 };
 pub use validate::{Violation, validate};
 

@@ -124,7 +124,10 @@ fn check_categories<'a>(c: &mut Checker, policy: &'a SitePolicy) -> BTreeSet<&'a
         c.localized(&format!("{field}.description"), &cat.description, languages);
         for (j, key) in cat.consent_mode.iter().enumerate() {
             if !CONSENT_MODE_KEYS.contains(&key.as_str()) {
-                c.fail(format!("{field}.consent_mode[{j}]"), format!("`{key}` is not a Consent Mode v2 key"));
+                c.fail(
+                    format!("{field}.consent_mode[{j}]"),
+                    format!("`{key}` is not a Consent Mode v2 key"),
+                );
             }
         }
     }

@@ -24,7 +24,11 @@ pub struct BannerAssets {
 
 fn asset(bytes: &'static [u8], ext: &str, content_type: &'static str) -> Asset {
     let hash = hex::encode(&Sha256::digest(bytes)[..8]);
-    Asset { file: format!("{hash}.{ext}"), content_type, bytes }
+    Asset {
+        file: format!("{hash}.{ext}"),
+        content_type,
+        bytes,
+    }
 }
 
 impl BannerAssets {
@@ -38,6 +42,8 @@ impl BannerAssets {
 
     /// The asset served as `/banner/{file}`, if any.
     pub fn find(&self, file: &str) -> Option<&Asset> {
-        [&self.wasm, &self.glue, &self.css].into_iter().find(|a| a.file == file)
+        [&self.wasm, &self.glue, &self.css]
+            .into_iter()
+            .find(|a| a.file == file)
     }
 }

@@ -14,8 +14,8 @@ use crate::configuration::{Settings, redact_url};
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
 use crate::routes::{self, Issuer, Policies};
-use crate::{storage, templates};
 use crate::tokens::SigningKey;
+use crate::{storage, templates};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -57,7 +57,8 @@ impl Application {
             web::Data::new(Issuer(settings.issuer)),
             web::Data::new(metrics),
             web::Data::new(BannerAssets::embedded()),
-            web::Data::new(templates::registry()?),
+            web::Data::new(templates::scripts()?),
+            web::Data::new(templates::pages()?),
         );
         let server = HttpServer::new(move || {
             App::new()
@@ -71,6 +72,7 @@ impl Application {
                 .app_data(state.5.clone())
                 .app_data(state.6.clone())
                 .app_data(state.7.clone())
+                .app_data(state.8.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?

@@ -1,19 +1,37 @@
-//! The one Handlebars registry, built at start-up in strict mode from
-//! templates embedded in the binary.
+//! Handlebars registries, built once at start-up in strict mode from
+//! templates embedded in the binary: one for scripts, one for HTML pages,
+//! because they need different escaping.
 
 use handlebars::Handlebars;
 
 /// Name of the banner loader template.
 pub const LOADER: &str = "loader.js";
 
+/// Templates that produce JavaScript.
+pub struct Scripts(pub Handlebars<'static>);
+
+/// Templates that produce HTML: every `{{value}}` is HTML-escaped.
+pub struct Pages(pub Handlebars<'static>);
+
 /// # Errors
 /// When an embedded template does not parse (a build-time mistake).
-pub fn registry() -> anyhow::Result<Handlebars<'static>> {
+pub fn scripts() -> anyhow::Result<Scripts> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
-    // The loader is JavaScript, not HTML: its only variable is JSON we
-    // serialize ourselves, inserted with a triple-stash, so no HTML escaping.
+    // JavaScript, not HTML: its only variables are an id and JSON we
+    // serialize ourselves, so HTML escaping would only corrupt them.
     hb.register_escape_fn(handlebars::no_escape);
     hb.register_template_string(LOADER, include_str!("../templates/loader.js.hbs"))?;
-    Ok(hb)
+    Ok(Scripts(hb))
+}
+
+/// # Errors
+/// When an embedded template does not parse (a build-time mistake).
+pub fn pages() -> anyhow::Result<Pages> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    for (name, template) in crate::routes::EXAMPLE_PAGES {
+        hb.register_template_string(name, *template)?;
+    }
+    Ok(Pages(hb))
 }

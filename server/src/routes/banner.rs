@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use handlebars::Handlebars;
 use policies::LoadedPolicy;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
@@ -14,14 +13,17 @@ use super::problem::ApiError;
 use super::state::Policies;
 use crate::assets::BannerAssets;
 use crate::storage;
-use crate::templates::LOADER;
+use crate::templates::{LOADER, Scripts};
 
 /// Name of the first-party cookie that holds the consent token.
 pub const CONSENT_COOKIE: &str = "nexxt_consent";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 fn site<'a>(policies: &'a Policies, id: &str) -> Result<&'a LoadedPolicy, ApiError> {
-    policies.0.site(id).ok_or_else(|| ApiError::NotFound(format!("unknown site `{id}`")))
+    policies
+        .0
+        .site(id)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown site `{id}`")))
 }
 
 /// `GET /v1/sites/{site}/loader.js`: small, short-cached, everything a
@@ -30,7 +32,7 @@ pub async fn loader(
     path: web::Path<String>,
     policies: web::Data<Policies>,
     assets: web::Data<BannerAssets>,
-    templates: web::Data<Handlebars<'static>>,
+    templates: web::Data<Scripts>,
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, ApiError> {
     let loaded = site(&policies, &path)?;
@@ -40,9 +42,16 @@ pub async fn loader(
         .into_iter()
         .map(|k| json!({ "kid": k.kid, "x": k.public_key }))
         .collect();
-    let consent_mode: BTreeMap<&str, &Vec<String>> =
-        policy.categories.iter().map(|c| (c.id.as_str(), &c.consent_mode)).collect();
-    let reopen: BTreeMap<&str, &str> = policy.texts.iter().map(|(l, t)| (l.as_str(), t.reopen.as_str())).collect();
+    let consent_mode: BTreeMap<&str, &Vec<String>> = policy
+        .categories
+        .iter()
+        .map(|c| (c.id.as_str(), &c.consent_mode))
+        .collect();
+    let reopen: BTreeMap<&str, &str> = policy
+        .texts
+        .iter()
+        .map(|(l, t)| (l.as_str(), t.reopen.as_str()))
+        .collect();
     let config = json!({
         "site": policy.site.id,
         "v": policy.site.version,
@@ -58,7 +67,10 @@ pub async fn loader(
         "css": format!("/banner/{}", assets.css.file),
     });
     let context = json!({ "site": policy.site.id, "config": config.to_string() });
-    let script = templates.render(LOADER, &context).map_err(|e| ApiError::Internal(e.into()))?;
+    let script = templates
+        .0
+        .render(LOADER, &context)
+        .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
@@ -134,8 +146,13 @@ struct BannerDocument<'a> {
 }
 
 /// `GET /banner/{file}`: the wasm, glue and CSS, cached for a year.
-pub async fn asset(path: web::Path<String>, assets: web::Data<BannerAssets>) -> Result<HttpResponse, ApiError> {
-    let asset = assets.find(&path).ok_or_else(|| ApiError::NotFound("no such banner file".to_owned()))?;
+pub async fn asset(
+    path: web::Path<String>,
+    assets: web::Data<BannerAssets>,
+) -> Result<HttpResponse, ApiError> {
+    let asset = assets
+        .find(&path)
+        .ok_or_else(|| ApiError::NotFound("no such banner file".to_owned()))?;
     Ok(HttpResponse::Ok()
         .content_type(asset.content_type)
         .insert_header(("Cache-Control", IMMUTABLE))

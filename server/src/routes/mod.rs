@@ -3,6 +3,7 @@
 
 mod banner;
 mod consents;
+mod examples;
 mod ops;
 mod policy;
 mod problem;
@@ -14,6 +15,7 @@ use actix_web::web;
 use utoipa::OpenApi;
 
 pub use banner::CONSENT_COOKIE;
+pub use examples::PAGES as EXAMPLE_PAGES;
 pub use problem::ApiError;
 pub use request_log::observe_requests;
 pub use state::{Issuer, Policies};
@@ -63,7 +65,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/jwks.json", web::get().to(ops::jwks))
         .route("/v1/sites/{site}/policy", web::get().to(policy::get_policy))
         .route("/v1/sites/{site}/loader.js", web::get().to(banner::loader))
-        .route("/v1/sites/{site}/banner.json", web::get().to(banner::banner_document))
+        .route(
+            "/v1/sites/{site}/banner.json",
+            web::get().to(banner::banner_document),
+        )
         .route("/banner/{file}", web::get().to(banner::asset))
         .route("/v1/consents", web::post().to(consents::record_consent))
         .route(
@@ -74,5 +79,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/v1/consents/{consent_id}",
             web::delete().to(subject::withdraw_and_erase),
         )
+        .route("/", web::get().to(examples::home))
+        .route("/examples/demo.css", web::get().to(examples::stylesheet))
+        .route("/examples/stubs/{file}", web::get().to(examples::stub))
+        .route("/examples/{site}/", web::get().to(examples::page))
         .default_service(web::to(problem::not_found));
 }

@@ -1,0 +1,1 @@
+nexxtStub("bing-uet", ["_uetsid=demo42", "_uetvid=demo42"]);

@@ -1,0 +1,1 @@
+nexxtStub("hotjar", ["_hjSessionUser_4242=eyJpZCI6ImRlbW8ifQ", "_hjSession_4242=eyJpZCI6InMifQ"]);

@@ -1,0 +1,1 @@
+nexxtStub("intercom", ["intercom-id-demo=42", "intercom-session-demo=s42"]);

@@ -1,0 +1,1 @@
+nexxtStub("linkedin-insight", ["li_fat_id=demo-42"]);

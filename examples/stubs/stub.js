@@ -1,0 +1,17 @@
+// Stand-in for every third-party tag of the demo: records that it ran, in
+// which order, whether Consent Mode defaults were already set, and sets the
+// vendor's real first-party cookies. No request leaves the machine.
+window.nexxtStub = function (vendor, cookies) {
+  var ran = (window.__stubs = window.__stubs || {});
+  ran[vendor] = (ran[vendor] || 0) + 1;
+  (window.__stubOrder = window.__stubOrder || []).push(vendor);
+  var dl = window.dataLayer || [];
+  var sawDefault = false;
+  for (var i = 0; i < dl.length; i++) {
+    if (dl[i][0] === "consent" && dl[i][1] === "default") sawDefault = true;
+  }
+  (window.__stubSawDefault = window.__stubSawDefault || {})[vendor] = sawDefault;
+  cookies.forEach(function (c) {
+    document.cookie = c + "; Path=/; Max-Age=86400; SameSite=Lax";
+  });
+};
