@@ -15,3 +15,9 @@ window.nexxtStub = function (vendor, cookies) {
     document.cookie = c + "; Path=/; Max-Age=86400; SameSite=Lax";
   });
 };
+
+// Any Content-Security-Policy violation on the demo is a bug of the banner.
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+});

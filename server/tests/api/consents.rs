@@ -1,8 +1,6 @@
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, all, consent_body, current_version, spawn_app};
+use crate::helpers::{Backend, all, consent_body, current_version, spawn_app, verify_with_jwks};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -11,23 +9,6 @@ on_both_backends!(
     gpc_signal_forces_marketing_off_and_is_recorded,
     changing_a_choice_keeps_the_consent_id,
 );
-
-/// Verifies `token` the way a site's backend would: JWKS only, standard library.
-pub fn verify_with_jwks(jwks: &Value, token: &str, site: &str) -> Value {
-    let set: JwkSet = serde_json::from_value(jwks.clone()).expect("a standard JWK Set");
-    let kid = jsonwebtoken::decode_header(token)
-        .unwrap()
-        .kid
-        .expect("kid header");
-    let jwk = set.find(&kid).expect("kid is published");
-    let mut validation = Validation::new(Algorithm::EdDSA);
-    validation.set_audience(&[site]);
-    validation.set_issuer(&["nexxt-consent"]);
-    let key = DecodingKey::from_jwk(jwk).unwrap();
-    jsonwebtoken::decode::<Value>(token, &key, &validation)
-        .expect("token verifies")
-        .claims
-}
 
 async fn accepted_consent_returns_a_token_that_verifies_with_the_jwks_alone(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {

@@ -5,6 +5,8 @@ use std::sync::Once;
 
 use consent_server::configuration::{DatabaseSettings, Settings};
 use consent_server::startup::Application;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
@@ -108,7 +110,7 @@ pub fn temp_dir() -> PathBuf {
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let data_dir = temp_dir();
     let (db_url, pg_name) = fresh_database(backend, &data_dir).await?;
-    let mut app = spawn_on(&db_url, &data_dir).await;
+    let mut app = spawn_on(&db_url, &data_dir, None).await;
     app.pg = pg_name.map(|name| PgDatabase {
         admin_url: postgres_admin_url().unwrap(),
         name,
@@ -117,14 +119,18 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 /// Spawns another app on an existing database (a second server instance).
-pub async fn spawn_on(db_url: &str, data_dir: &std::path::Path) -> TestApp {
+pub async fn spawn_on(
+    db_url: &str,
+    data_dir: &std::path::Path,
+    policies: Option<PathBuf>,
+) -> TestApp {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database: DatabaseSettings {
             url: db_url.to_owned(),
             data_dir: data_dir.to_owned(),
         },
-        policies: None,
+        policies,
         issuer: "nexxt-consent".to_owned(),
     };
     let app = Application::build(settings).await.expect("app builds");
@@ -273,4 +279,21 @@ impl TestApp {
             .output()
             .expect("consent-server runs")
     }
+}
+
+/// Verifies `token` the way a site's backend would: JWKS only, standard library.
+pub fn verify_with_jwks(jwks: &Value, token: &str, site: &str) -> Value {
+    let set: JwkSet = serde_json::from_value(jwks.clone()).expect("a standard JWK Set");
+    let kid = jsonwebtoken::decode_header(token)
+        .unwrap()
+        .kid
+        .expect("kid header");
+    let jwk = set.find(&kid).expect("kid is published");
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.set_audience(&[site]);
+    validation.set_issuer(&["nexxt-consent"]);
+    let key = DecodingKey::from_jwk(jwk).unwrap();
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .expect("token verifies")
+        .claims
 }

@@ -146,7 +146,7 @@ async fn two_instances_append_concurrently_without_losing_or_forking(backend: Ba
         return;
     };
     let second_dir = crate::helpers::temp_dir();
-    let second = spawn_on(&first.db_url, &second_dir).await;
+    let second = spawn_on(&first.db_url, &second_dir, None).await;
     let writes = (0..300).map(|i| {
         let app = if i % 2 == 0 { &first } else { &second };
         async move { app.consent(all("www", i % 3 == 0)).await }
@@ -166,5 +166,5 @@ async fn two_instances_append_concurrently_without_losing_or_forking(backend: Ba
     let jwks = first.jwks().await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
     let token = receipts[1]["token"].as_str().unwrap();
-    crate::consents::verify_with_jwks(&jwks, token, "www");
+    crate::helpers::verify_with_jwks(&jwks, token, "www");
 }

@@ -1,0 +1,346 @@
+use serde_json::{Value, json};
+
+use crate::harness::{Browser, browser, eventually};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_on, verify_with_jwks};
+
+const VENDORS: [&str; 8] = [
+    "google-analytics",
+    "hotjar",
+    "vwo",
+    "facebook-pixel",
+    "linkedin-insight",
+    "bing-uet",
+    "google-ads",
+    "intercom",
+];
+const VENDOR_COOKIES: [&str; 12] = [
+    "_ga",
+    "_ga_DEMO42",
+    "_hjSessionUser_4242",
+    "_hjSession_4242",
+    "_vwo_uuid_v2",
+    "_fbp",
+    "li_fat_id",
+    "_uetsid",
+    "_uetvid",
+    "_gcl_au",
+    "intercom-id-demo",
+    "intercom-session-demo",
+];
+
+async fn setup() -> Option<(TestApp, Browser)> {
+    let b = browser().await?;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    Some((app, b))
+}
+
+async fn history(app: &TestApp, token: &str) -> Value {
+    let claims = verify_with_jwks(&app.jwks().await, token, "www");
+    let id = claims["sub"].as_str().unwrap();
+    app.get_history(id, Some(token)).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn nothing_runs_and_no_vendor_cookie_exists_before_a_choice() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.banner_shown().await;
+    assert_eq!(b.stubs().await, json!({}));
+    let names = b.cookie_names().await;
+    assert!(
+        names.iter().all(|n| !VENDOR_COOKIES.contains(&n.as_str())),
+        "{names:?}"
+    );
+    let first = b.js("return window.dataLayer[0]").await;
+    assert_eq!(first[0], "consent");
+    assert_eq!(first[1], "default");
+    assert_eq!(first[2]["analytics_storage"], "denied");
+    assert_eq!(first[2]["ad_user_data"], "denied");
+    assert_eq!(first[2]["security_storage"], "granted");
+    let toggles = b.js("return [...document.querySelectorAll('#nx-consent input')].filter(i => i.checked && !i.disabled).length").await;
+    assert_eq!(toggles, 0, "no pre-ticked boxes");
+}
+
+#[tokio::test]
+async fn reject_all_runs_nothing_and_records_every_category_false() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=reject]")
+        .await;
+    let token = b.token().await;
+    let events = history(&app, &token).await["events"].clone();
+    assert_eq!(
+        events[0]["choices"],
+        json!({"necessary": true, "analytics": false, "experience": false, "marketing": false, "support": false})
+    );
+    assert_eq!(events[0]["source"], "banner");
+    assert_eq!(b.stubs().await, json!({}), "nothing optional ran");
+    assert!(
+        b.client
+            .find(fantoccini::Locator::Css("#nx-reopen"))
+            .await
+            .is_ok(),
+        "withdrawal control shown"
+    );
+}
+
+#[tokio::test]
+async fn accept_all_runs_every_stub_once_after_consent_mode_defaults() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
+        .await;
+    let ran = b.stubs_ran(8).await;
+    for vendor in VENDORS {
+        assert_eq!(ran[vendor], 1, "{vendor} ran exactly once");
+    }
+    let saw_default = b.js("return window.__stubSawDefault").await;
+    assert!(
+        VENDORS.iter().all(|v| saw_default[v] == true),
+        "{saw_default}"
+    );
+    let token = b.token().await;
+    let claims = verify_with_jwks(&app.jwks().await, &token, "www");
+    assert_eq!(
+        claims["cat"],
+        json!([
+            "necessary",
+            "analytics",
+            "experience",
+            "marketing",
+            "support"
+        ])
+    );
+    let update = b
+        .js("return window.dataLayer.find(e => e[0] === 'consent' && e[1] === 'update')")
+        .await;
+    assert_eq!(update[2]["analytics_storage"], "granted");
+    assert_eq!(update[2]["ad_storage"], "granted");
+    assert_eq!(update[2]["functionality_storage"], "granted");
+    let iframe = b
+        .js("return document.querySelector('iframe').getAttribute('src')")
+        .await;
+    assert_eq!(iframe, "/examples/stubs/embed.html");
+    assert_eq!(
+        b.js("return window.__cspViolations").await,
+        json!([]),
+        "strict CSP holds"
+    );
+    let detail = b.js("return window.nexxtConsent.get()").await;
+    assert_eq!(detail, claims["cat"]);
+}
+
+#[tokio::test]
+async fn custom_choice_runs_only_the_chosen_categories() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.click("#nx-consent button[data-a=settings]").await;
+    b.click("#nx-consent input[data-c=analytics]").await;
+    b.click("#nx-consent input[data-c=support]").await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
+        .await;
+    let ran = b.stubs_ran(2).await;
+    assert_eq!(ran, json!({"google-analytics": 1, "intercom": 1}));
+    let token = b.token().await;
+    let claims = verify_with_jwks(&app.jwks().await, &token, "www");
+    assert_eq!(claims["cat"], json!(["necessary", "analytics", "support"]));
+}
+
+#[tokio::test]
+async fn return_visit_applies_the_choice_without_banner_or_wasm() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
+        .await;
+    b.token().await;
+    b.open(&app.url("/examples/www/")).await;
+    b.stubs_ran(8).await;
+    assert!(
+        b.client
+            .find(fantoccini::Locator::Css("#nx-consent"))
+            .await
+            .is_err(),
+        "no banner"
+    );
+    let wasm = b
+        .js("return performance.getEntriesByType('resource').filter(r => r.name.endsWith('.wasm')).length")
+        .await;
+    assert_eq!(wasm, 0, "the wasm is not fetched on a return visit");
+}
+
+#[tokio::test]
+async fn withdrawal_deletes_vendor_cookies_and_is_recorded() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
+        .await;
+    b.stubs_ran(8).await;
+    let first_token = b.token().await;
+    assert!(b.cookie("_fbp").await.is_some());
+    b.click("#nx-reopen").await;
+    b.click("#nx-consent input[data-c=marketing]").await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
+        .await;
+    let token = eventually("a new token", || async {
+        b.cookie("nexxt_consent")
+            .await
+            .filter(|t| *t != first_token)
+    })
+    .await;
+    let names = b.cookie_names().await;
+    for gone in ["_fbp", "li_fat_id", "_uetsid", "_uetvid", "_gcl_au"] {
+        assert!(
+            !names.contains(&gone.to_owned()),
+            "{gone} deleted: {names:?}"
+        );
+    }
+    assert!(names.contains(&"_ga".to_owned()), "analytics cookies stay");
+    let events = history(&app, &token).await["events"].clone();
+    assert_eq!(
+        events.as_array().unwrap().len(),
+        2,
+        "same consent id, two events"
+    );
+    assert_eq!(events[1]["action"], "changed");
+    assert_eq!(events[1]["choices"]["marketing"], false);
+    let update = b
+        .js("return window.dataLayer.filter(e => e[0] === 'consent' && e[1] === 'update').pop()")
+        .await;
+    assert_eq!(update[2]["ad_storage"], "denied");
+}
+
+#[tokio::test]
+async fn policy_version_bump_asks_again() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
+        .await;
+    b.token().await;
+    // A second instance on the same database and key, with a newer policy.
+    let dir = crate::helpers::temp_dir();
+    std::fs::create_dir_all(dir.join("sites")).unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies");
+    std::fs::copy(
+        format!("{root}/organization.toml"),
+        dir.join("organization.toml"),
+    )
+    .unwrap();
+    std::fs::copy(format!("{root}/sites/app.toml"), dir.join("sites/app.toml")).unwrap();
+    let www = std::fs::read_to_string(format!("{root}/sites/www.toml")).unwrap();
+    let bumped = www.replacen("version = \"", "version = \"bumped-", 1);
+    std::fs::write(dir.join("sites/www.toml"), bumped).unwrap();
+    let newer = spawn_on(&app.db_url, &app.data_dir, Some(dir)).await;
+    b.open(&newer.url("/examples/www/")).await;
+    b.banner_shown().await;
+    assert_eq!(
+        b.stubs().await,
+        json!({}),
+        "the old consent no longer applies"
+    );
+}
+
+#[tokio::test]
+async fn gpc_keeps_marketing_off_and_says_so() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.enable_gpc().await;
+    b.open(&app.url("/examples/www/")).await;
+    b.banner_shown().await;
+    let notice = b
+        .js("return !!document.querySelector('#nx-consent .nx-gpc')")
+        .await;
+    assert_eq!(notice, true, "the banner says the signal was honoured");
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
+        .await;
+    let ran = b.stubs_ran(4).await;
+    assert!(ran.get("facebook-pixel").is_none(), "{ran}");
+    let token = b.token().await;
+    let events = history(&app, &token).await["events"].clone();
+    assert_eq!(events[0]["gpc"], true);
+    assert_eq!(events[0]["choices"]["marketing"], false);
+}
+
+#[tokio::test]
+async fn app_site_keeps_support_off_until_switched_on() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/app/")).await;
+    b.click("#nx-consent button[data-a=settings]").await;
+    let support = b
+        .js("return document.querySelector('#nx-consent input[data-c=support]').checked")
+        .await;
+    assert_eq!(support, false);
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
+        .await;
+    b.token().await;
+    assert_eq!(b.stubs().await, json!({}));
+    b.click("#nx-reopen").await;
+    b.click("#nx-consent input[data-c=support]").await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
+        .await;
+    assert_eq!(b.stubs_ran(1).await, json!({"intercom": 1}));
+}
+
+#[tokio::test]
+async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
+    const TAB: &str = "\u{e004}";
+    const SHIFT_TAB: &str = "\u{e008}\u{e004}";
+    const ENTER: &str = "\u{e007}";
+    const ESCAPE: &str = "\u{e00c}";
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.banner_shown().await;
+    assert_eq!(
+        b.focused().await,
+        "button:accept",
+        "focus moves into the banner"
+    );
+    b.keys(TAB).await;
+    assert_eq!(b.focused().await, "button:reject");
+    b.keys(TAB).await;
+    assert_eq!(b.focused().await, "button:settings");
+    b.keys(TAB).await;
+    assert!(
+        b.focused().await.starts_with("a:"),
+        "wraps to the privacy link, not the page"
+    );
+    b.keys(SHIFT_TAB).await;
+    assert_eq!(b.focused().await, "button:settings", "Shift+Tab wraps back");
+    b.keys(ENTER).await;
+    assert_eq!(
+        b.focused().await,
+        "input:analytics",
+        "settings open on the first switch"
+    );
+    b.keys(" ").await;
+    b.keys(ESCAPE).await;
+    assert_eq!(
+        b.focused().await,
+        "button:accept",
+        "Escape closes the settings only"
+    );
+    assert!(
+        b.cookie("nexxt_consent").await.is_none(),
+        "Escape is not consent"
+    );
+    b.keys(ENTER).await;
+    b.stubs_ran(8).await;
+}

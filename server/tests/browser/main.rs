@@ -1,0 +1,8 @@
+//! The banner in a real Chromium, on the demo sites of a real server.
+
+mod harness;
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod banner;
