@@ -1,10 +1,14 @@
 //! Builds the banner from `banner-wasm/` of the same checkout, so the server
 //! always serves the banner of its own commit and no binary is checked in:
 //! cargo (wasm32, size profile) → wasm-bindgen (library form, pinned with the
-//! crate) → wasm-opt and esbuild when installed (see README).
+//! crate) → short import names → wasm-opt and esbuild when installed (README).
+//! It also minifies the loader template.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "build/imports.rs"]
+mod imports;
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -15,6 +19,7 @@ fn main() {
         "banner-wasm/Cargo.toml",
         "banner-wasm/banner.css",
         "Cargo.lock",
+        "server/templates/loader.js",
     ] {
         println!(
             "cargo:rerun-if-changed={}",
@@ -24,13 +29,16 @@ fn main() {
     println!("cargo:rerun-if-env-changed=NEXXT_WASM_OPT");
     let wasm = compile_banner(&workspace, &out);
     bindgen(&wasm, &out);
-    optimize(&out.join("banner_wasm_bg.wasm"));
-    minify(&out.join("banner_wasm.js"));
+    let (wasm, glue) = (out.join("banner_wasm_bg.wasm"), out.join("banner_wasm.js"));
+    imports::shorten(&wasm, &glue);
+    optimize(&wasm);
+    minify(&glue, &glue);
     std::fs::copy(
         workspace.join("banner-wasm/banner.css"),
         out.join("banner.css"),
     )
     .expect("copy banner.css");
+    loader_template(&manifest.join("templates/loader.js"), &out);
 }
 
 fn compile_banner(workspace: &Path, out: &Path) -> PathBuf {
@@ -92,17 +100,21 @@ fn optimize(wasm: &Path) {
                 .arg(wasm)
                 .args([
                     "-Oz",
+                    "--strip-producers",
+                    "--strip-target-features",
                     "--enable-bulk-memory",
-                    "--enable-bulk-memory-opt",
-                    "--enable-nontrapping-float-to-int",
                 ])
                 .args([
+                    "--enable-bulk-memory-opt",
+                    "--enable-nontrapping-float-to-int",
                     "--enable-sign-ext",
+                ])
+                .args([
                     "--enable-mutable-globals",
                     "--enable-reference-types",
                     "--enable-multivalue",
+                    "-o",
                 ])
-                .arg("-o")
                 .arg(wasm)
                 .status()
                 .expect("wasm-opt runs");
@@ -114,20 +126,48 @@ fn optimize(wasm: &Path) {
     }
 }
 
-fn minify(glue: &Path) {
+/// Minifies `input` into `output` with esbuild; returns false when esbuild
+/// is not installed (the file is then served as it is).
+fn minify(input: &Path, output: &Path) -> bool {
     let status = Command::new("esbuild")
-        .arg(glue)
+        .arg(input)
         .args([
             "--minify",
-            "--format=esm",
             "--log-level=warning",
             "--allow-overwrite",
+            "--charset=utf8",
         ])
-        .arg(format!("--outfile={}", glue.display()))
+        .arg(format!("--outfile={}", output.display()))
         .status();
-    if !status.is_ok_and(|s| s.success()) {
+    let ok = status.is_ok_and(|s| s.success());
+    if !ok {
         println!(
-            "cargo:warning=esbuild not found: the banner's JS glue is served unminified (npm i -g esbuild)"
+            "cargo:warning=esbuild not found: {} is served unminified (npm i -g esbuild)",
+            input.display()
         );
     }
+    ok
+}
+
+/// The loader as a Handlebars template: minified when esbuild is there,
+/// otherwise stripped of indentation and comment lines.
+fn loader_template(source: &Path, out: &Path) {
+    let minified = out.join("loader.min.js");
+    let script = if minify(source, &minified) {
+        std::fs::read_to_string(&minified).expect("minified loader")
+    } else {
+        let text = std::fs::read_to_string(source).expect("loader source");
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//"))
+            .collect();
+        lines.join("\n")
+    };
+    assert!(
+        script.contains("__NEXXT_CONFIG__"),
+        "the loader lost its configuration placeholder"
+    );
+    let template = script.replace("__NEXXT_CONFIG__", "{{{config}}}");
+    std::fs::write(out.join("loader.js.hbs"), template).expect("write loader template");
 }

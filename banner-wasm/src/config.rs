@@ -1,113 +1,102 @@
-//! The banner document the loader hands over (`/v1/sites/{site}/banner.json`),
-//! read field by field from the JS object: cheaper in bytes than serde.
+//! The banner document the loader hands over (`/v1/sites/{site}/banner.json`).
+//! Texts stay JS strings (they only go back into the DOM); ids and cookie
+//! names become Rust strings, because the banner reasons about them.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use wasm_bindgen::JsValue;
 
 use crate::cookies::Rule;
-
-pub struct Texts {
-    pub title: String,
-    pub body: String,
-    pub accept_all: String,
-    pub reject_all: String,
-    pub settings: String,
-    pub save: String,
-    pub privacy_link: String,
-    pub gpc_honoured: String,
-    pub always_on: String,
-    pub vendors: String,
-}
+use crate::js::field;
 
 pub struct Cookie {
     pub name: String,
     pub prefix: bool,
-    pub lifetime: String,
+    pub lifetime: JsValue,
 }
 
 pub struct Vendor {
-    pub name: String,
-    pub purpose: String,
+    pub name: JsValue,
+    pub purpose: JsValue,
     pub cookies: Vec<Cookie>,
 }
 
 pub struct Category {
     pub id: String,
-    pub name: String,
-    pub description: String,
+    pub name: JsValue,
+    pub description: JsValue,
     pub vendors: Vec<Vendor>,
 }
 
 pub struct Config {
-    pub texts: Texts,
+    /// The `texts` object: read field by field with [`Config::text`].
+    pub texts: JsValue,
     pub privacy_url: String,
     pub categories: Vec<Category>,
     pub gpc_off: Vec<String>,
 }
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+fn string(obj: &JsValue, key: &str) -> String {
+    field(obj, key).as_string().unwrap_or_default()
 }
 
-fn text(obj: &JsValue, key: &str) -> String {
-    get(obj, key).as_string().unwrap_or_default()
-}
-
-fn list<T>(obj: &JsValue, key: &str, item: impl Fn(&JsValue) -> T) -> Vec<T> {
-    let value = get(obj, key);
-    if !Array::is_array(&value) {
-        return Vec::new();
+/// Items of a JS array; nothing when it is not one.
+pub fn items(value: &JsValue) -> Vec<JsValue> {
+    if Array::is_array(value) {
+        Array::from(value).iter().collect()
+    } else {
+        Vec::new()
     }
-    Array::from(&value).iter().map(|v| item(&v)).collect()
 }
 
-/// Strings of a JS array (e.g. granted category ids); empty when not an array.
+/// Strings of a JS array (e.g. granted category ids).
 pub fn strings(value: &JsValue) -> Vec<String> {
-    if !Array::is_array(value) {
-        return Vec::new();
+    items(value).iter().filter_map(JsValue::as_string).collect()
+}
+
+fn cookie(k: &JsValue) -> Cookie {
+    Cookie {
+        name: string(k, "name"),
+        prefix: field(k, "prefix").is_truthy(),
+        lifetime: field(k, "lifetime"),
     }
-    Array::from(value)
-        .iter()
-        .filter_map(|v| v.as_string())
-        .collect()
+}
+
+fn vendor(v: &JsValue) -> Vendor {
+    Vendor {
+        name: field(v, "name"),
+        purpose: field(v, "purpose"),
+        cookies: items(&field(v, "cookies")).iter().map(cookie).collect(),
+    }
+}
+
+fn category(c: &JsValue) -> Category {
+    Category {
+        id: string(c, "id"),
+        name: field(c, "name"),
+        description: field(c, "description"),
+        vendors: items(&field(c, "vendors")).iter().map(vendor).collect(),
+    }
 }
 
 impl Config {
     pub fn read(obj: &JsValue) -> Self {
-        let t = get(obj, "texts");
         Self {
-            texts: Texts {
-                title: text(&t, "title"),
-                body: text(&t, "body"),
-                accept_all: text(&t, "accept_all"),
-                reject_all: text(&t, "reject_all"),
-                settings: text(&t, "settings"),
-                save: text(&t, "save"),
-                privacy_link: text(&t, "privacy_link"),
-                gpc_honoured: text(&t, "gpc_honoured"),
-                always_on: text(&t, "always_on"),
-                vendors: text(&t, "vendors"),
-            },
-            privacy_url: text(obj, "privacy_url"),
-            gpc_off: strings(&get(obj, "gpc_forces_off")),
-            categories: list(obj, "categories", |c| Category {
-                id: text(c, "id"),
-                name: text(c, "name"),
-                description: text(c, "description"),
-                vendors: list(c, "vendors", |v| Vendor {
-                    name: text(v, "name"),
-                    purpose: text(v, "purpose"),
-                    cookies: list(v, "cookies", |k| Cookie {
-                        name: text(k, "name"),
-                        prefix: get(k, "prefix").is_truthy(),
-                        lifetime: text(k, "lifetime"),
-                    }),
-                }),
-            }),
+            texts: field(obj, "texts"),
+            privacy_url: string(obj, "privacy_url"),
+            gpc_off: strings(&field(obj, "gpc_forces_off")),
+            categories: items(&field(obj, "categories"))
+                .iter()
+                .map(category)
+                .collect(),
         }
+    }
+
+    /// One banner text (`title`, `accept_all`, …).
+    pub fn text(&self, key: &str) -> JsValue {
+        field(&self.texts, key)
     }
 
     pub fn ids(&self) -> Vec<String> {

@@ -13,34 +13,47 @@ pub struct Rule {
 
 /// Names in `document_cookie` (`a=1; b=2`) that any rule matches.
 pub fn doomed(document_cookie: &str, rules: &[Rule]) -> Vec<String> {
-    document_cookie
-        .split(';')
-        .filter_map(|pair| pair.split('=').next())
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .filter(|name| {
-            rules.iter().any(|r| {
-                if r.prefix {
-                    name.starts_with(&r.name)
-                } else {
-                    *name == r.name
-                }
-            })
-        })
-        .map(str::to_owned)
-        .collect()
+    let mut names = Vec::new();
+    let mut rest = document_cookie;
+    while !rest.is_empty() {
+        // Byte search, not `split(';')`: the char pattern machinery costs
+        // hundreds of bytes of wasm.
+        let end = position(rest, b';').unwrap_or(rest.len());
+        let pair = &rest[..end];
+        let name = pair[..position(pair, b'=').unwrap_or(pair.len())].trim();
+        let matched = rules.iter().any(|r| {
+            if r.prefix {
+                name.starts_with(r.name.as_str())
+            } else {
+                name == r.name
+            }
+        });
+        if !name.is_empty() && matched {
+            names.push(name.to_owned());
+        }
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+    names
+}
+
+fn position(text: &str, byte: u8) -> Option<usize> {
+    text.bytes().position(|b| b == byte)
 }
 
 /// Cookie strings that expire `name` wherever a script may have set it: on
 /// the host itself and on every parent domain (`.example.com`), path `/`.
 pub fn expiries(name: &str, host: &str) -> Vec<String> {
-    let base = [name, "=; Max-Age=0; Path=/"].concat();
+    let mut base = String::from(name);
+    base.push_str("=; Max-Age=0; Path=/");
     let mut out = vec![base.clone()];
     let mut domain = host;
     // Stop before the top-level domain: no cookie can be set on `.com`.
-    while let Some((_, parent)) = domain.split_once('.') {
-        out.push([&base, "; Domain=", domain].concat());
-        domain = parent;
+    while let Some(dot) = position(domain, b'.') {
+        let mut expiry = base.clone();
+        expiry.push_str("; Domain=");
+        expiry.push_str(domain);
+        out.push(expiry);
+        domain = &domain[dot + 1..];
     }
     out
 }

@@ -1,5 +1,5 @@
-//! Building the dialog. Elements are made with `create_element` and
-//! `set_text_content` only: policy texts are never parsed as HTML.
+//! Building the dialog. Texts go in as text nodes (`textContent`, `append`
+//! of a string), never as HTML.
 
 use alloc::vec::Vec;
 
@@ -7,156 +7,152 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
 
 use crate::config::{Category, Config};
+use crate::js;
 
-pub type Res<T> = Result<T, JsValue>;
-
-/// Id of the dialog root; the loader's CSS styles it.
+/// Id of the dialog root; the banner's CSS styles it.
 pub const ROOT_ID: &str = "nx-consent";
 
-pub fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Res<Element> {
-    let e = doc.create_element(tag)?;
+/// A new element with a class and (unless undefined) a text.
+pub fn el(doc: &Document, tag: &str, class: &str, text: &JsValue) -> Element {
+    let e = js::create(doc, tag);
     if !class.is_empty() {
         e.set_class_name(class);
     }
-    if !text.is_empty() {
-        e.set_text_content(Some(text));
+    if !text.is_undefined() {
+        js::set_text(&e, text);
     }
-    Ok(e)
+    e
 }
 
-/// Appends `child` to `parent`.
-fn put(parent: &Element, child: &Element) -> Res<()> {
-    parent.append_child(child)?;
-    Ok(())
+/// Appends a new element to `parent` and returns it.
+fn add(doc: &Document, parent: &Element, tag: &str, class: &str, text: &JsValue) -> Element {
+    let e = el(doc, tag, class, text);
+    js::append(parent, &e);
+    e
 }
 
-fn button(doc: &Document, action: &str, label: &str) -> Res<Element> {
-    let b = el(doc, "button", "nx-btn", label)?;
-    b.set_attribute("type", "button")?;
-    b.set_attribute("data-a", action)?;
-    Ok(b)
-}
-
-/// The three equal-weight buttons (or save plus both shortcuts in layer 2).
-fn buttons(doc: &Document, items: &[(&str, &str)]) -> Res<Element> {
-    let row = el(doc, "div", "nx-btns", "")?;
-    for (action, label) in items {
-        put(&row, &button(doc, action, label)?)?;
+/// A row of equal-weight buttons: `(action, text key)`.
+fn buttons(doc: &Document, cfg: &Config, parent: &Element, items: &[(&str, &str)]) {
+    let row = add(doc, parent, "div", "nx-btns", &JsValue::UNDEFINED);
+    for (action, key) in items {
+        let b = add(doc, &row, "button", "nx-btn", &cfg.text(key));
+        js::set(&b, "type", "button");
+        js::set(&b, "data-a", action);
     }
-    Ok(row)
 }
 
 /// The dialog with both layers; layer 2 starts hidden.
-pub fn build(
-    doc: &Document,
-    cfg: &Config,
-    on: &[bool],
-    gpc: bool,
-) -> Res<(Element, Element, Element)> {
-    let t = &cfg.texts;
-    let root = el(doc, "div", "nx", "")?;
+pub fn build(doc: &Document, cfg: &Config, on: &[bool], gpc: bool) -> (Element, Element, Element) {
+    let none = JsValue::UNDEFINED;
+    let root = el(doc, "div", "nx", &none);
     root.set_id(ROOT_ID);
-    root.set_attribute("role", "dialog")?;
-    root.set_attribute("aria-modal", "true")?;
-    root.set_attribute("aria-labelledby", "nx-title")?;
-    root.set_attribute("aria-describedby", "nx-body")?;
+    for (name, value) in [
+        ("role", "dialog"),
+        ("aria-modal", "true"),
+        ("aria-labelledby", "nx-title"),
+        ("aria-describedby", "nx-body"),
+    ] {
+        js::set(&root, name, value);
+    }
 
-    let first = el(doc, "div", "nx-layer", "")?;
-    let title = el(doc, "h2", "nx-title", &t.title)?;
-    title.set_id("nx-title");
-    first.append_child(&title)?;
-    let body = el(doc, "p", "nx-text", &t.body)?;
+    let first = add(doc, &root, "div", "nx-layer", &none);
+    add(doc, &first, "h2", "nx-title", &cfg.text("title")).set_id("nx-title");
+    let body = add(doc, &first, "p", "nx-text", &cfg.text("body"));
     body.set_id("nx-body");
-    body.append_with_str_1(" ")?;
-    let link = el(doc, "a", "nx-link", &t.privacy_link)?;
-    link.set_attribute("href", &cfg.privacy_url)?;
-    body.append_child(&link)?;
-    first.append_child(&body)?;
+    js::append(&body, &JsValue::from_str(" "));
+    let link = add(doc, &body, "a", "nx-link", &cfg.text("privacy_link"));
+    js::set(&link, "href", &cfg.privacy_url);
     if gpc {
-        put(&first, &el(doc, "p", "nx-text nx-gpc", &t.gpc_honoured)?)?;
+        add(
+            doc,
+            &first,
+            "p",
+            "nx-text nx-gpc",
+            &cfg.text("gpc_honoured"),
+        );
     }
-    let first_buttons = [
-        ("accept", t.accept_all.as_str()),
-        ("reject", t.reject_all.as_str()),
-        ("settings", t.settings.as_str()),
-    ];
-    put(&first, &buttons(doc, &first_buttons)?)?;
+    buttons(
+        doc,
+        cfg,
+        &first,
+        &[
+            ("accept", "accept_all"),
+            ("reject", "reject_all"),
+            ("settings", "settings"),
+        ],
+    );
 
-    let second = el(doc, "div", "nx-layer", "")?;
-    second.set_attribute("hidden", "")?;
-    put(&second, &el(doc, "h2", "nx-title", &t.settings)?)?;
+    let second = add(doc, &root, "div", "nx-layer", &none);
+    js::set(&second, "hidden", "");
+    add(doc, &second, "h2", "nx-title", &cfg.text("settings"));
     for (category, on) in cfg.categories.iter().zip(on) {
-        put(&second, &category_section(doc, cfg, category, *on)?)?;
+        category_section(doc, cfg, &second, category, *on);
     }
-    let second_buttons = [
-        ("save", t.save.as_str()),
-        ("accept", t.accept_all.as_str()),
-        ("reject", t.reject_all.as_str()),
-    ];
-    put(&second, &buttons(doc, &second_buttons)?)?;
-
-    root.append_child(&first)?;
-    root.append_child(&second)?;
-    Ok((root, first, second))
+    buttons(
+        doc,
+        cfg,
+        &second,
+        &[
+            ("save", "save"),
+            ("accept", "accept_all"),
+            ("reject", "reject_all"),
+        ],
+    );
+    (root, first, second)
 }
 
-fn category_section(doc: &Document, cfg: &Config, c: &Category, on: bool) -> Res<Element> {
-    let section = el(doc, "section", "nx-cat", "")?;
-    let label = el(doc, "label", "nx-toggle", "")?;
-    let input: HtmlInputElement = doc.create_element("input")?.unchecked_into();
+fn category_section(doc: &Document, cfg: &Config, parent: &Element, c: &Category, on: bool) {
+    let none = JsValue::UNDEFINED;
+    let section = add(doc, parent, "section", "nx-cat", &none);
+    let label = add(doc, &section, "label", "nx-toggle", &none);
+    let input: HtmlInputElement = add(doc, &label, "input", "", &none).unchecked_into();
     input.set_type("checkbox");
-    input.set_attribute("role", "switch")?;
-    input.set_attribute("data-c", &c.id)?;
+    js::set(&input, "role", "switch");
+    js::set(&input, "data-c", &c.id);
     input.set_checked(on);
     let necessary = c.id == crate::state::NECESSARY;
     input.set_disabled(necessary);
-    label.append_child(&input)?;
-    put(&label, &el(doc, "span", "nx-name", &c.name)?)?;
+    add(doc, &label, "span", "nx-name", &c.name);
     if necessary {
-        put(&label, &el(doc, "span", "nx-always", &cfg.texts.always_on)?)?;
+        add(doc, &label, "span", "nx-always", &cfg.text("always_on"));
     }
-    section.append_child(&label)?;
-    put(&section, &el(doc, "p", "nx-text", &c.description)?)?;
+    add(doc, &section, "p", "nx-text", &c.description);
     if c.vendors.is_empty() {
-        return Ok(section);
+        return;
     }
-    let details = el(doc, "details", "", "")?;
-    put(&details, &el(doc, "summary", "", &cfg.texts.vendors)?)?;
-    let list = el(doc, "ul", "nx-vendors", "")?;
+    let details = add(doc, &section, "details", "", &none);
+    add(doc, &details, "summary", "", &cfg.text("vendors"));
+    let list = add(doc, &details, "ul", "nx-vendors", &none);
     for v in &c.vendors {
-        let item = el(doc, "li", "", "")?;
-        put(&item, &el(doc, "strong", "", &v.name)?)?;
-        item.append_with_str_1(&[": ", v.purpose.as_str()].concat())?;
+        let item = add(doc, &list, "li", "", &none);
+        add(doc, &item, "strong", "", &v.name);
+        js::append(&item, &JsValue::from_str(": "));
+        js::append(&item, &v.purpose);
         for k in &v.cookies {
-            let name = if k.prefix {
-                [k.name.as_str(), "*"].concat()
-            } else {
-                k.name.clone()
-            };
-            let cookie = [name.as_str(), " (", k.lifetime.as_str(), ")"].concat();
-            put(&item, &el(doc, "code", "nx-cookie", &cookie)?)?;
+            let code = add(doc, &item, "code", "nx-cookie", &JsValue::from_str(&k.name));
+            // A prefix covers every cookie whose name starts with it.
+            js::append(
+                &code,
+                &JsValue::from_str(if k.prefix { "* (" } else { " (" }),
+            );
+            js::append(&code, &k.lifetime);
+            js::append(&code, &JsValue::from_str(")"));
         }
-        list.append_child(&item)?;
     }
-    details.append_child(&list)?;
-    section.append_child(&details)?;
-    Ok(section)
 }
 
 /// Checkbox states in category order.
-pub fn read_toggles(layer: &Element) -> Res<Vec<bool>> {
-    let inputs = layer.query_selector_all("input[data-c]")?;
-    Ok((0..inputs.length())
-        .filter_map(|i| inputs.get(i))
+pub fn read_toggles(layer: &Element) -> Vec<bool> {
+    js::all(layer, "input[data-c]")
+        .iter()
         .map(|n| n.unchecked_into::<HtmlInputElement>().checked())
-        .collect())
+        .collect()
 }
 
 /// What Tab may reach inside `layer`, in order.
-pub fn focusables(layer: &Element) -> Res<Vec<HtmlElement>> {
-    let nodes = layer.query_selector_all("a[href],button,input:not([disabled]),summary")?;
-    Ok((0..nodes.length())
-        .filter_map(|i| nodes.get(i))
-        .map(|n| n.unchecked_into())
-        .collect())
+pub fn focusables(layer: &Element) -> Vec<HtmlElement> {
+    js::all(layer, "a[href],button,input:not([disabled]),summary")
+        .iter()
+        .map(JsCast::unchecked_into)
+        .collect()
 }

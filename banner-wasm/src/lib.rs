@@ -19,6 +19,7 @@ extern crate alloc;
 mod config;
 mod cookies;
 mod dom;
+mod js;
 mod state;
 
 use alloc::rc::Rc;
@@ -28,25 +29,9 @@ use alloc::vec::Vec;
 use js_sys::{Array, Function};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
-use web_sys::{Document, Element, Event, HtmlDocument, HtmlElement, KeyboardEvent};
+use web_sys::{Document, Element, Event, HtmlElement, KeyboardEvent};
 
 use config::Config;
-use dom::Res;
-
-struct Banner {
-    doc: Document,
-    cfg: Config,
-    ids: Vec<String>,
-    before: Vec<String>,
-    gpc: bool,
-    root: Element,
-    first: Element,
-    second: Element,
-    /// Opened straight into settings (the reopen control): Escape closes.
-    settings_only: bool,
-    opener: Option<HtmlElement>,
-    decide: Function,
-}
 
 // Without std, a panic has nothing to print to: stop at once, which also
 // keeps core::fmt out of the banner (several KB).
@@ -63,6 +48,21 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
+struct Banner {
+    doc: Document,
+    cfg: Config,
+    ids: Vec<String>,
+    before: Vec<String>,
+    gpc: bool,
+    root: Element,
+    first: Element,
+    second: Element,
+    /// Opened straight into settings (the reopen control): Escape closes.
+    settings_only: bool,
+    opener: Option<HtmlElement>,
+    decide: Function,
+}
+
 /// Shows the banner.
 ///
 /// `banner` is the site's banner document, `current` the categories granted
@@ -71,7 +71,7 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 /// once with the array of granted category ids.
 ///
 /// # Errors
-/// When the page has no document or a DOM call fails.
+/// When the page has no document or body.
 #[wasm_bindgen]
 pub fn show(
     banner: JsValue,
@@ -80,8 +80,8 @@ pub fn show(
     settings_first: bool,
     decide: Function,
 ) -> Result<(), JsValue> {
-    let window = web_sys::window().ok_or("no window")?;
-    let doc = window.document().ok_or("no document")?;
+    let doc = js::document();
+    let body = doc.body().ok_or("no body")?;
     if let Some(old) = doc.get_element_by_id(dom::ROOT_ID) {
         old.remove();
     }
@@ -89,9 +89,9 @@ pub fn show(
     let ids = cfg.ids();
     let before = config::strings(&current);
     let on = state::initial(&ids, &before, gpc, &cfg.gpc_off);
-    let (root, first, second) = dom::build(&doc, &cfg, &on, gpc)?;
+    let (root, first, second) = dom::build(&doc, &cfg, &on, gpc);
     let opener = doc.active_element().and_then(|e| e.dyn_into().ok());
-    doc.body().ok_or("no body")?.append_child(&root)?;
+    js::append(&body, &root);
     let banner = Rc::new(Banner {
         doc,
         cfg,
@@ -106,69 +106,72 @@ pub fn show(
         decide,
     });
     if settings_first {
-        banner.open_settings()?;
+        banner.open_settings();
     } else {
-        banner.focus_first(&banner.first)?;
+        focus_first(&banner.first);
     }
     let handler = Rc::clone(&banner);
     // Owned by the JS side: freed with the dialog once it is removed and
     // collected, so a banner reopened many times leaks nothing.
-    let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-        let _ = handler.on_event(&event);
-    })
-    .into_js_value();
-    let target: &web_sys::EventTarget = banner.root.as_ref();
-    target.add_event_listener_with_callback("click", listener.unchecked_ref())?;
-    target.add_event_listener_with_callback("keydown", listener.unchecked_ref())?;
+    let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| handler.on_event(&event))
+        .into_js_value();
+    js::listen(&banner.root, "click", &listener);
+    js::listen(&banner.root, "keydown", &listener);
     Ok(())
 }
 
+/// Focuses the first button or switch of a layer (not the privacy link).
+fn focus_first(layer: &Element) {
+    if let Some(target) = js::first(layer, "button,input:not([disabled])") {
+        js::focus(&target);
+    }
+}
+
 impl Banner {
-    fn on_event(&self, event: &Event) -> Res<()> {
+    fn on_event(&self, event: &Event) {
         if let Some(key) = event.dyn_ref::<KeyboardEvent>() {
             return self.on_key(key);
         }
         let target: Option<Element> = event.target().and_then(|t| t.dyn_into().ok());
-        let Some(action) = target.and_then(|t| t.closest("[data-a]").ok().flatten()) else {
-            return Ok(());
+        let Some(action) = target.and_then(|t| js::closest(&t, "[data-a]")) else {
+            return;
         };
-        let gpc_off = &self.cfg.gpc_off;
         let on = match action.get_attribute("data-a").as_deref() {
-            Some("accept") => state::accept_all(&self.ids, self.gpc, gpc_off),
+            Some("accept") => state::accept_all(&self.ids, self.gpc, &self.cfg.gpc_off),
             Some("reject") => state::reject_all(&self.ids),
-            Some("save") => dom::read_toggles(&self.second)?,
+            Some("save") => dom::read_toggles(&self.second),
             Some("settings") => return self.open_settings(),
-            _ => return Ok(()),
+            _ => return,
         };
-        self.finish(&state::granted(&self.ids, &on))
+        self.finish(&state::granted(&self.ids, &on));
     }
 
-    fn on_key(&self, key: &KeyboardEvent) -> Res<()> {
+    fn on_key(&self, key: &KeyboardEvent) {
         let settings_open = !self.second.has_attribute("hidden");
         match key.key().as_str() {
             // Closing the settings is never consent: back to the first layer,
             // or, when reopened later, away with nothing changed.
             "Escape" if settings_open && self.settings_only => self.close(),
             "Escape" if settings_open => {
-                self.second.set_attribute("hidden", "")?;
-                self.first.remove_attribute("hidden")?;
-                self.focus_first(&self.first)
+                js::set(&self.second, "hidden", "");
+                js::unset(&self.first, "hidden");
+                focus_first(&self.first);
             }
             "Tab" => self.trap_focus(key),
-            _ => Ok(()),
+            _ => {}
         }
     }
 
     /// Keeps Tab and Shift+Tab inside the visible layer while it is modal.
-    fn trap_focus(&self, key: &KeyboardEvent) -> Res<()> {
+    fn trap_focus(&self, key: &KeyboardEvent) {
         let layer = if self.second.has_attribute("hidden") {
             &self.first
         } else {
             &self.second
         };
-        let items = dom::focusables(layer)?;
+        let items = dom::focusables(layer);
         let (Some(first), Some(last)) = (items.first(), items.last()) else {
-            return Ok(());
+            return;
         };
         let active = self.doc.active_element();
         let at = |e: &HtmlElement| {
@@ -176,59 +179,50 @@ impl Banner {
                 .as_ref()
                 .is_some_and(|a| a == AsRef::<Element>::as_ref(e))
         };
-        if key.shift_key() && at(first) {
-            key.prevent_default();
-            last.focus()?;
+        let wrap_to = if key.shift_key() && at(first) {
+            last
         } else if !key.shift_key() && at(last) {
-            key.prevent_default();
-            first.focus()?;
-        }
-        Ok(())
+            first
+        } else {
+            return;
+        };
+        key.prevent_default();
+        js::focus(wrap_to);
     }
 
-    fn open_settings(&self) -> Res<()> {
-        self.first.set_attribute("hidden", "")?;
-        self.second.remove_attribute("hidden")?;
-        self.focus_first(&self.second)
+    fn open_settings(&self) {
+        js::set(&self.first, "hidden", "");
+        js::unset(&self.second, "hidden");
+        focus_first(&self.second);
     }
 
-    fn focus_first(&self, layer: &Element) -> Res<()> {
-        // Layer 1 starts on the first button, not the privacy link.
-        let buttons = layer.query_selector("button, input:not([disabled])")?;
-        match buttons {
-            Some(b) => b.unchecked_into::<HtmlElement>().focus(),
-            None => Ok(()),
-        }
-    }
-
-    fn finish(&self, granted: &[String]) -> Res<()> {
-        self.delete_cookies(&state::withdrawn(&self.before, granted))?;
+    fn finish(&self, granted: &[String]) {
+        self.delete_cookies(&state::withdrawn(&self.before, granted));
         let list: Array = granted.iter().map(|g| JsValue::from_str(g)).collect();
-        self.close()?;
-        self.decide.call1(&JsValue::NULL, &list)?;
-        Ok(())
+        self.close();
+        js::call(&self.decide, &JsValue::NULL, &list);
     }
 
-    fn close(&self) -> Res<()> {
+    fn close(&self) {
         self.root.remove();
         if let Some(opener) = &self.opener {
-            let _ = opener.focus();
+            js::focus(opener);
         }
-        Ok(())
     }
 
     /// Deletes the first-party cookies the policy declares for `categories`.
-    fn delete_cookies(&self, categories: &[String]) -> Res<()> {
+    fn delete_cookies(&self, categories: &[String]) {
+        let Some(location) = self.doc.location() else {
+            return;
+        };
         if categories.is_empty() {
-            return Ok(());
+            return;
         }
-        let doc: &HtmlDocument = self.doc.unchecked_ref();
-        let host = self.doc.location().ok_or("no location")?.hostname()?;
-        for name in cookies::doomed(&doc.cookie()?, &self.cfg.rules_of(categories)) {
+        let host = js::hostname(&location);
+        for name in cookies::doomed(&js::cookie(&self.doc), &self.cfg.rules_of(categories)) {
             for expiry in cookies::expiries(&name, &host) {
-                doc.set_cookie(&expiry)?;
+                js::set_cookie(&self.doc, &expiry);
             }
         }
-        Ok(())
     }
 }

@@ -21,7 +21,10 @@ pub fn scripts() -> anyhow::Result<Scripts> {
     // JavaScript, not HTML: its only variables are an id and JSON we
     // serialize ourselves, so HTML escaping would only corrupt them.
     hb.register_escape_fn(handlebars::no_escape);
-    hb.register_template_string(LOADER, include_str!("../templates/loader.js.hbs"))?;
+    hb.register_template_string(
+        LOADER,
+        include_str!(concat!(env!("OUT_DIR"), "/loader.js.hbs")),
+    )?;
     Ok(Scripts(hb))
 }
 

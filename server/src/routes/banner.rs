@@ -66,7 +66,7 @@ pub async fn loader(
         "glue": format!("/banner/{}", assets.glue.file),
         "css": format!("/banner/{}", assets.css.file),
     });
-    let context = json!({ "site": policy.site.id, "config": config.to_string() });
+    let context = json!({ "config": config.to_string() });
     let script = templates
         .0
         .render(LOADER, &context)
@@ -74,18 +74,7 @@ pub async fn loader(
     Ok(HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .body(compact(&script)))
-}
-
-/// Drops indentation, blank lines and whole-line `//` comments: bytes a
-/// return visitor should not pay for, without a JS minifier at run time.
-fn compact(script: &str) -> String {
-    script
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
+        .body(script))
 }
 
 #[derive(Deserialize)]

@@ -9,4 +9,5 @@ mod consents;
 mod ledger;
 mod ops;
 mod policy;
+mod size_budget;
 mod subject;

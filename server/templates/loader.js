@@ -1,8 +1,10 @@
-/* nexxt-consent loader for site "{{site}}". Sets Consent Mode defaults before
-   any tag runs; then applies a stored, valid consent, or shows the banner. */
+/* nexxt-consent loader. Sets Consent Mode defaults before any tag runs; then
+   applies a stored, valid consent, or shows the banner. The build minifies
+   it (esbuild) and the server puts the site's configuration in place of
+   __NEXXT_CONFIG__. */
 (function (w, d) {
 "use strict";
-var C = {{{config}}};
+var C = __NEXXT_CONFIG__;
 var me = d.currentScript, nonce = me && me.nonce, base = new URL(me.src).origin;
 var dl = w.dataLayer = w.dataLayer || [];
 function gtag() { dl.push(arguments); }
