@@ -31,8 +31,12 @@ fn main() {
     bindgen(&wasm, &out);
     let (wasm, glue) = (out.join("banner_wasm_bg.wasm"), out.join("banner_wasm.js"));
     imports::shorten(&wasm, &glue);
-    optimize(&wasm);
-    minify(&glue, &glue);
+    let optimized = optimize(&wasm) & minify(&glue, &glue);
+    // The size budget test only means something for a fully optimised banner.
+    println!(
+        "cargo:rustc-env=NEXXT_BANNER_OPTIMIZED={}",
+        u8::from(optimized)
+    );
     std::fs::copy(
         workspace.join("banner-wasm/banner.css"),
         out.join("banner.css"),
@@ -87,7 +91,7 @@ fn bindgen(wasm: &Path, out: &Path) {
 
 /// Binaryen's wasm-opt, when a version that handles our output is installed
 /// (Debian's 108 breaks it; `npm i -g binaryen@132` works).
-fn optimize(wasm: &Path) {
+fn optimize(wasm: &Path) -> bool {
     let program = std::env::var("NEXXT_WASM_OPT").unwrap_or_else(|_| "wasm-opt".into());
     let version = Command::new(&program).arg("--version").output();
     let usable = version.as_ref().ok().and_then(|o| {
@@ -119,10 +123,14 @@ fn optimize(wasm: &Path) {
                 .status()
                 .expect("wasm-opt runs");
             assert!(status.success(), "wasm-opt failed");
+            true
         }
-        _ => println!(
-            "cargo:warning=wasm-opt 116+ not found: the banner is served unoptimised (npm i -g binaryen@132)"
-        ),
+        _ => {
+            println!(
+                "cargo:warning=wasm-opt 116+ not found: the banner is served unoptimised (npm i -g binaryen@132)"
+            );
+            false
+        }
     }
 }
 

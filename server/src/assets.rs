@@ -7,6 +7,10 @@ const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm_bg.was
 const GLUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm.js"));
 const CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner.css"));
 
+/// Whether the build had wasm-opt and esbuild, so the banner is as small
+/// as it gets.
+pub const OPTIMIZED: bool = matches!(env!("NEXXT_BANNER_OPTIMIZED").as_bytes(), b"1");
+
 /// One embedded file and the name it is served under.
 pub struct Asset {
     /// `<hash>.<ext>`, the last path segment under `/banner/`.

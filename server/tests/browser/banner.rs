@@ -344,3 +344,70 @@ async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
     b.keys(ENTER).await;
     b.stubs_ran(8).await;
 }
+
+#[tokio::test]
+async fn choice_applies_at_once_when_the_server_is_unreachable_and_is_recorded_later() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.banner_shown().await;
+    b.block(&["*/v1/consents"]).await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
+        .await;
+    b.stubs_ran(8).await;
+    assert!(
+        b.cookie("nexxt_consent").await.is_none(),
+        "nothing recorded yet"
+    );
+    assert_eq!(app.event_count().await, 0);
+    b.block(&[]).await;
+    b.open(&app.url("/examples/www/")).await;
+    let token = b.token().await;
+    assert!(
+        b.client
+            .find(fantoccini::Locator::Css("#nx-consent"))
+            .await
+            .is_err(),
+        "no second prompt"
+    );
+    let claims = verify_with_jwks(&app.jwks().await, &token, "www");
+    assert_eq!(claims["cat"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        app.event_count().await,
+        1,
+        "recorded once the server answered"
+    );
+}
+
+#[tokio::test]
+async fn public_api_and_dom_event_report_the_decision() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.banner_shown().await;
+    assert_eq!(
+        b.js("return window.nexxtConsent.get()").await,
+        Value::Null,
+        "no decision yet"
+    );
+    b.js(
+        "window.__seen = []; window.nexxtConsent.on((c) => __seen.push(['api', c])); \
+         document.addEventListener('nexxt:consent', (e) => __seen.push(['event', e.detail.granted]));",
+    )
+    .await;
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=reject]")
+        .await;
+    b.token().await;
+    assert_eq!(
+        b.js("return window.__seen").await,
+        json!([["event", ["necessary"]], ["api", ["necessary"]]])
+    );
+    b.js("window.nexxtConsent.show()").await;
+    b.banner_shown().await;
+    let open = b
+        .js("return !document.querySelector('#nx-consent .nx-layer:last-child').hidden")
+        .await;
+    assert_eq!(open, true, "show() opens the settings layer");
+}

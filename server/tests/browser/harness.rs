@@ -260,3 +260,13 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
         (http::Method::POST, Some(body.to_string()))
     }
 }
+
+impl Browser {
+    /// Blocks requests whose URL matches any pattern (`*/v1/consents`), as a
+    /// network outage would; an empty list lifts the block.
+    pub async fn block(&self, patterns: &[&str]) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp("Network.setBlockedURLs", json!({ "urls": patterns }))
+            .await;
+    }
+}

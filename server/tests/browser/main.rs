@@ -5,4 +5,5 @@ mod harness;
 #[path = "../api/helpers.rs"]
 mod helpers;
 
+mod accessibility;
 mod banner;

@@ -1,0 +1,106 @@
+//! WCAG 2.2 AA checks on the rendered banner, computed by the browser.
+
+use serde_json::json;
+
+use crate::harness::browser;
+use crate::helpers::{Backend, spawn_app};
+
+/// Contrast of every text element of the banner against its background,
+/// the size of every control, and layout shifts, measured in the page.
+const AUDIT: &str = r#"
+const lum = (c) => {
+  const [r, g, b] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const background = (el) => {
+  for (; el; el = el.parentElement) {
+    const c = getComputedStyle(el).backgroundColor;
+    if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c;
+  }
+  return 'rgb(255, 255, 255)';
+};
+const root = document.getElementById('nx-consent');
+const visible = [...root.querySelectorAll('*')].filter((e) => e.offsetParent !== null);
+const texts = visible.filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()));
+const ratios = texts.map((e) => {
+  const [a, b] = [lum(getComputedStyle(e).color), lum(background(e))];
+  return { text: e.textContent.trim().slice(0, 30), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
+});
+const small = visible.filter((e) => e.matches('button, input, a, summary')).map((e) => {
+  const r = e.getBoundingClientRect();
+  return { what: e.outerHTML.slice(0, 40), w: r.width, h: r.height, inline: e.tagName === 'A' };
+}).filter((t) => !t.inline && (t.w < 24 || t.h < 24));
+return {
+  role: root.getAttribute('role'),
+  modal: root.getAttribute('aria-modal'),
+  label: document.getElementById(root.getAttribute('aria-labelledby'))?.textContent,
+  lowContrast: ratios.filter((r) => r.ratio < 4.5),
+  smallTargets: small,
+  mainTop: document.querySelector('main').getBoundingClientRect().top,
+  position: getComputedStyle(root).position,
+};
+"#;
+
+#[tokio::test]
+async fn banner_meets_wcag_aa_on_both_layers() {
+    let Some(b) = browser().await else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    b.open(&app.url("/examples/www/")).await;
+    b.banner_shown().await;
+    let first = b.js(AUDIT).await;
+    assert_eq!(first["role"], "dialog");
+    assert_eq!(first["modal"], "true");
+    assert_eq!(
+        first["label"], "Cookies op nexxtjourneys.com",
+        "the dialog is labelled by its title"
+    );
+    assert_eq!(
+        first["lowContrast"],
+        json!([]),
+        "text contrast at least 4.5:1"
+    );
+    assert_eq!(
+        first["smallTargets"],
+        json!([]),
+        "targets at least 24x24 px"
+    );
+    assert_eq!(
+        first["position"], "fixed",
+        "an overlay: the page below does not move"
+    );
+    let shift = b
+        .client
+        .execute_async(
+            "const done = arguments[0]; let sum = 0; \
+             new PerformanceObserver((list) => list.getEntries().forEach((e) => sum += e.value)) \
+               .observe({ type: 'layout-shift', buffered: true }); \
+             setTimeout(() => done(sum), 100);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        shift, 0.0,
+        "no layout shift (buffered layout-shift entries)"
+    );
+    b.click("#nx-consent button[data-a=settings]").await;
+    b.js("document.querySelectorAll('#nx-consent details').forEach((d) => d.open = true)")
+        .await;
+    let second = b.js(AUDIT).await;
+    assert_eq!(second["lowContrast"], json!([]), "settings layer contrast");
+    assert_eq!(second["smallTargets"], json!([]), "settings layer targets");
+    let labels = b.js("return [...document.querySelectorAll('#nx-consent input')].every((i) => i.closest('label'))").await;
+    assert_eq!(labels, true, "every switch has a label");
+    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=reject]")
+        .await;
+    b.token().await;
+    let after = b
+        .js("return document.querySelector('main').getBoundingClientRect().top")
+        .await;
+    assert_eq!(
+        after, first["mainTop"],
+        "the page below did not move for the banner"
+    );
+}
