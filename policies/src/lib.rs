@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod model;
+mod statement;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ pub use model::{
     BannerTexts, CONSENT_MODE_KEYS, Category, Cookie, Localized, NECESSARY, Organization,
     Processor, SiteInfo, SitePolicy, Vendor,
 };
+pub use statement::{Insert, Section, Statement, StatementLabels};
 pub use validate::{Violation, validate};
 
 /// The organisation file, relative to a policy directory.
@@ -31,6 +33,12 @@ pub const ORGANIZATION_FILE: &str = "organization.toml";
 pub const SITES_DIR: &str = "sites";
 
 const SHIPPED_ORGANIZATION: &str = include_str!("../organization.toml");
+/// The folder of privacy statements (`<lang>.toml`), relative to a policy directory.
+pub const STATEMENT_DIR: &str = "statement";
+const SHIPPED_STATEMENTS: &[(&str, &str)] = &[
+    ("nl", include_str!("../statement/nl.toml")),
+    ("en", include_str!("../statement/en.toml")),
+];
 const SHIPPED_SITES: &[(&str, &str)] = &[
     ("sites/www.toml", include_str!("../sites/www.toml")),
     ("sites/app.toml", include_str!("../sites/app.toml")),
@@ -55,6 +63,13 @@ pub enum LoadError {
     DuplicateSite { file: PathBuf, id: String },
     #[error("{dir}: no site policies found in {SITES_DIR}/")]
     NoSites { dir: PathBuf },
+    #[error("{file}: {}", .problems.join("; "))]
+    BadStatement {
+        file: PathBuf,
+        problems: Vec<String>,
+    },
+    #[error("site `{site}` is offered in `{lang}` but {STATEMENT_DIR}/{lang}.toml is missing")]
+    MissingStatement { site: String, lang: String },
 }
 
 fn describe(violations: &[Violation]) -> String {
@@ -79,6 +94,7 @@ pub struct LoadedPolicy {
 pub struct PolicySet {
     pub organization: Organization,
     sites: BTreeMap<String, LoadedPolicy>,
+    statements: BTreeMap<String, Statement>,
 }
 
 impl PolicySet {
@@ -91,7 +107,13 @@ impl PolicySet {
         let sites = SHIPPED_SITES
             .iter()
             .map(|(name, text)| (PathBuf::from(name), (*text).to_owned()));
-        Self::build(org, sites)
+        let statements = SHIPPED_STATEMENTS.iter().map(|(lang, text)| {
+            (
+                PathBuf::from(format!("{STATEMENT_DIR}/{lang}.toml")),
+                (*text).to_owned(),
+            )
+        });
+        Self::build(org, sites, statements)
     }
 
     /// Loads `dir/organization.toml` and every `dir/sites/*.toml`.
@@ -102,16 +124,7 @@ impl PolicySet {
     pub fn load_dir(dir: &Path) -> Result<Self, LoadError> {
         let org_file = dir.join(ORGANIZATION_FILE);
         let org = parse(&org_file, &read(&org_file)?)?;
-        let sites_dir = dir.join(SITES_DIR);
-        let entries = std::fs::read_dir(&sites_dir).map_err(|source| LoadError::Read {
-            file: sites_dir.clone(),
-            source,
-        })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
+        let files = toml_files(&dir.join(SITES_DIR))?;
         if files.is_empty() {
             return Err(LoadError::NoSites { dir: dir.into() });
         }
@@ -120,13 +133,20 @@ impl PolicySet {
             let text = read(&file)?;
             sites.push((file, text));
         }
-        Self::build(org, sites)
+        let mut statements = Vec::new();
+        for file in toml_files(&dir.join(STATEMENT_DIR))? {
+            let text = read(&file)?;
+            statements.push((file, text));
+        }
+        Self::build(org, sites, statements)
     }
 
     fn build(
         organization: Organization,
         files: impl IntoIterator<Item = (PathBuf, String)>,
+        statement_files: impl IntoIterator<Item = (PathBuf, String)>,
     ) -> Result<Self, LoadError> {
+        let statements = load_statements(statement_files)?;
         let mut sites = BTreeMap::new();
         for (file, text) in files {
             let policy: SitePolicy = parse(&file, &text)?;
@@ -143,10 +163,27 @@ impl PolicySet {
                 return Err(LoadError::DuplicateSite { file, id });
             }
         }
+        for site in sites.values() {
+            for lang in &site.policy.site.languages {
+                if !statements.contains_key(lang) {
+                    let site = site.policy.site.id.clone();
+                    return Err(LoadError::MissingStatement {
+                        site,
+                        lang: lang.clone(),
+                    });
+                }
+            }
+        }
         Ok(Self {
             organization,
             sites,
+            statements,
         })
+    }
+
+    /// The privacy statement in `lang`, if there is one.
+    pub fn statement(&self, lang: &str) -> Option<&Statement> {
+        self.statements.get(lang)
     }
 
     /// The policy of one site, if the deployment has it.
@@ -158,6 +195,40 @@ impl PolicySet {
     pub fn sites(&self) -> impl Iterator<Item = &LoadedPolicy> {
         self.sites.values()
     }
+}
+
+fn load_statements(
+    files: impl IntoIterator<Item = (PathBuf, String)>,
+) -> Result<BTreeMap<String, Statement>, LoadError> {
+    let mut statements = BTreeMap::new();
+    for (file, text) in files {
+        let statement: Statement = parse(&file, &text)?;
+        let problems = statement.problems();
+        if !problems.is_empty() {
+            return Err(LoadError::BadStatement { file, problems });
+        }
+        let lang = file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        statements.insert(lang, statement);
+    }
+    Ok(statements)
+}
+
+/// The `*.toml` files of a directory, sorted.
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Read {
+        file: dir.into(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 fn read(file: &Path) -> Result<String, LoadError> {

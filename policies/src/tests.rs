@@ -186,6 +186,10 @@ fn load_error_names_the_file_and_the_field() {
     let dir = std::env::temp_dir().join(format!("policies-test-{}", std::process::id()));
     std::fs::create_dir_all(dir.join(SITES_DIR)).unwrap();
     std::fs::write(dir.join(ORGANIZATION_FILE), SHIPPED_ORGANIZATION).unwrap();
+    std::fs::create_dir_all(dir.join(STATEMENT_DIR)).unwrap();
+    for (lang, text) in SHIPPED_STATEMENTS {
+        std::fs::write(dir.join(STATEMENT_DIR).join(format!("{lang}.toml")), text).unwrap();
+    }
     let broken = SHIPPED_SITES[0]
         .1
         .replace("consent_lifetime_days = 365", "consent_lifetime_days = 0");
@@ -216,4 +220,29 @@ fn unknown_consent_mode_key_is_rejected() {
     let mut p = www();
     p.categories[1].consent_mode.push("tracking_storage".into());
     assert_eq!(fields(&p), ["categories[1].consent_mode[1]"]);
+}
+
+#[test]
+fn statements_exist_for_every_site_language_and_read_lifetimes() {
+    let set = PolicySet::shipped().unwrap();
+    let nl = set.statement("nl").unwrap();
+    assert_eq!(nl.lifetime("13mo"), "13 maanden");
+    assert_eq!(nl.lifetime("session"), "sessie");
+    assert_eq!(set.statement("en").unwrap().lifetime("30min"), "30 minutes");
+}
+
+#[test]
+fn a_site_language_without_statement_fails_to_load() {
+    let org: Organization = toml::from_str(SHIPPED_ORGANIZATION).unwrap();
+    let sites = SHIPPED_SITES
+        .iter()
+        .map(|(n, t)| (PathBuf::from(n), (*t).to_owned()));
+    let only_nl = [(
+        PathBuf::from("statement/nl.toml"),
+        SHIPPED_STATEMENTS[0].1.to_owned(),
+    )];
+    let err = PolicySet::build(org, sites, only_nl)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("statement/en.toml is missing"), "{err}");
 }

@@ -6,6 +6,8 @@ use handlebars::Handlebars;
 
 /// Name of the banner loader template.
 pub const LOADER: &str = "loader.js";
+/// Name of the privacy statement template.
+pub const PRIVACY: &str = "privacy";
 
 /// Templates that produce JavaScript.
 pub struct Scripts(pub Handlebars<'static>);
@@ -36,5 +38,6 @@ pub fn pages() -> anyhow::Result<Pages> {
     for (name, template) in crate::routes::EXAMPLE_PAGES {
         hb.register_template_string(name, *template)?;
     }
+    hb.register_template_string(PRIVACY, include_str!("../templates/privacy.html.hbs"))?;
     Ok(Pages(hb))
 }

@@ -75,7 +75,8 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
-fn nonce() -> String {
+/// A fresh CSP nonce for one response.
+pub fn nonce() -> String {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).expect("the system random generator works");
     base64::engine::general_purpose::STANDARD.encode(bytes)

@@ -6,6 +6,7 @@ mod consents;
 mod examples;
 mod ops;
 mod policy;
+mod privacy;
 mod problem;
 mod request_log;
 mod state;
@@ -80,6 +81,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::delete().to(subject::withdraw_and_erase),
         )
         .route("/", web::get().to(examples::home))
+        .route("/privacy", web::get().to(privacy::privacy_statement))
+        .route("/pages.css", web::get().to(privacy::stylesheet))
         .route("/examples/demo.css", web::get().to(examples::stylesheet))
         .route("/examples/stubs/{file}", web::get().to(examples::stub))
         .route("/examples/{site}/", web::get().to(examples::page))

@@ -9,5 +9,6 @@ mod consents;
 mod ledger;
 mod ops;
 mod policy;
+mod privacy;
 mod size_budget;
 mod subject;

@@ -240,6 +240,14 @@ async fn policy_version_bump_asks_again() {
     )
     .unwrap();
     std::fs::copy(format!("{root}/sites/app.toml"), dir.join("sites/app.toml")).unwrap();
+    std::fs::create_dir_all(dir.join("statement")).unwrap();
+    for lang in ["nl", "en"] {
+        std::fs::copy(
+            format!("{root}/statement/{lang}.toml"),
+            dir.join(format!("statement/{lang}.toml")),
+        )
+        .unwrap();
+    }
     let www = std::fs::read_to_string(format!("{root}/sites/www.toml")).unwrap();
     let bumped = www.replacen("version = \"", "version = \"bumped-", 1);
     std::fs::write(dir.join("sites/www.toml"), bumped).unwrap();

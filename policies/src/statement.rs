@@ -1,0 +1,113 @@
+//! The privacy statement's prose, per language (`statement/<lang>.toml`).
+//! Lists that also drive the banner (cookies, vendors, processors, retention)
+//! are not written here: the page inserts them from the policies.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One language's privacy statement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    pub title: String,
+    pub version_label: String,
+    pub labels: StatementLabels,
+    pub sections: Vec<Section>,
+}
+
+/// Words the generated parts of the page need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementLabels {
+    pub contents: String,
+    pub contact: String,
+    pub category: String,
+    pub vendor: String,
+    pub cookie: String,
+    pub purpose: String,
+    pub lifetime: String,
+    pub privacy_policy: String,
+    pub prefix: String,
+    pub always_on: String,
+    pub optional: String,
+    pub processor: String,
+    pub manage_consent: String,
+    pub cookie_settings: String,
+    pub complaint: String,
+    pub session: String,
+    /// How long consent records are kept; `{days}` is replaced by the policy's number.
+    pub consent_records: String,
+    /// Plural unit names for cookie lifetimes: `min`, `h`, `d`, `mo`, `y`.
+    pub units: BTreeMap<String, String>,
+}
+
+/// A heading with its paragraphs, a list, and optionally generated content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub id: String,
+    pub heading: String,
+    #[serde(default)]
+    pub paragraphs: Vec<String>,
+    #[serde(default)]
+    pub items: Vec<String>,
+    #[serde(default)]
+    pub insert: Option<Insert>,
+}
+
+/// Generated content placed after a section's own text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Insert {
+    /// The organisation's website and contact page.
+    Contact,
+    /// The cookie declaration: categories, vendors, cookies.
+    Cookies,
+    /// The processors of `organization.toml`.
+    Processors,
+    /// How long consent records are kept.
+    Retention,
+    /// Where a visitor sees, downloads or erases their consent.
+    Subject,
+    /// The supervisory authority.
+    Complaint,
+}
+
+impl Statement {
+    /// Problems that make the statement unusable, as `field: message`.
+    pub fn problems(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for unit in ["min", "h", "d", "mo", "y"] {
+            if !self.labels.units.contains_key(unit) {
+                found.push(format!("labels.units.{unit}: missing"));
+            }
+        }
+        for insert in [
+            Insert::Cookies,
+            Insert::Processors,
+            Insert::Subject,
+            Insert::Complaint,
+        ] {
+            if !self.sections.iter().any(|s| s.insert == Some(insert)) {
+                found.push(format!("sections: no section inserts {insert:?}"));
+            }
+        }
+        found
+    }
+
+    /// A cookie lifetime (`30min`, `13mo`, `session`) in words.
+    pub fn lifetime(&self, value: &str) -> String {
+        if value == "session" {
+            return self.labels.session.clone();
+        }
+        let split = value
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(value.len());
+        let (number, unit) = value.split_at(split);
+        match self.labels.units.get(unit) {
+            Some(word) => format!("{number} {word}"),
+            None => value.to_owned(),
+        }
+    }
+}
