@@ -13,7 +13,29 @@ pub struct Statement {
     pub title: String,
     pub version_label: String,
     pub labels: StatementLabels,
+    /// The data subject's page (`/my-consent`).
+    pub subject: SubjectLabels,
     pub sections: Vec<Section>,
+}
+
+/// Words of the page where visitors see, download and erase their records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectLabels {
+    pub title: String,
+    pub intro: String,
+    pub none: String,
+    pub download: String,
+    pub erase: String,
+    pub erased: String,
+    pub time: String,
+    pub action: String,
+    pub categories: String,
+    pub version: String,
+    pub page: String,
+    pub redacted: String,
+    /// Names of the ledger actions: `given`, `changed`, `withdrawn`.
+    pub actions: BTreeMap<String, String>,
 }
 
 /// Words the generated parts of the page need.

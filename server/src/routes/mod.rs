@@ -4,6 +4,7 @@
 mod banner;
 mod consents;
 mod examples;
+mod my_consent;
 mod ops;
 mod policy;
 mod privacy;
@@ -83,6 +84,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(examples::home))
         .route("/privacy", web::get().to(privacy::privacy_statement))
         .route("/pages.css", web::get().to(privacy::stylesheet))
+        .route("/my-consent", web::get().to(my_consent::show))
+        .route("/my-consent/export", web::get().to(my_consent::export))
+        .route("/my-consent/erase", web::post().to(my_consent::erase))
         .route("/examples/demo.css", web::get().to(examples::stylesheet))
         .route("/examples/stubs/{file}", web::get().to(examples::stub))
         .route("/examples/{site}/", web::get().to(examples::page))

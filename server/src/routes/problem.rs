@@ -31,6 +31,8 @@ pub enum ApiError {
         "a valid consent token for this consent id is required (Authorization: Bearer <token>)"
     )]
     Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
     #[error("the consent ledger is unavailable; try again")]
     Unavailable,
     #[error("internal error")]
@@ -47,6 +49,7 @@ impl ApiError {
             Self::StalePolicy { .. } => "stale-policy",
             Self::Unprocessable(_) => "invalid-consent",
             Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -63,6 +66,7 @@ impl ResponseError for ApiError {
             Self::StalePolicy { .. } => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

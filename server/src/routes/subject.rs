@@ -98,8 +98,23 @@ pub async fn withdraw_and_erase(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&path)?;
     let claims = authorize(&request, db.get_ref(), &issuer.0, &id).await?;
-    let policy = policies.0.site(&claims.aud).ok_or_else(no_events)?;
-    let existing = storage::events_of(db.get_ref(), &claims.aud, &claims.sub)
+    let withdrawal = erase_subject(db.get_ref(), &writer, &metrics, &policies.0, claims).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(withdrawal))
+}
+
+/// Withdraws everything optional (a new event without personal fields) and
+/// redacts the personal fields of every event of the token's consent id.
+pub(super) async fn erase_subject(
+    db: &DatabaseConnection,
+    writer: &LedgerWriter,
+    metrics: &Metrics,
+    policies: &policies::PolicySet,
+    claims: ConsentClaims,
+) -> Result<Withdrawal, ApiError> {
+    let policy = policies.site(&claims.aud).ok_or_else(no_events)?;
+    let existing = storage::events_of(db, &claims.aud, &claims.sub)
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     if existing.is_empty() {
@@ -129,15 +144,12 @@ pub async fn withdraw_and_erase(
         .await?;
     metrics.count_consent("withdrawn");
     let redacted =
-        storage::redact_subject(db.get_ref(), &claims.aud, &claims.sub, &crate::clock::now())
-            .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(Withdrawal {
-            consent_id: claims.sub,
-            withdrawn_at: event.recorded_at,
-            redacted_events: redacted,
-        }))
+        storage::redact_subject(db, &claims.aud, &claims.sub, &crate::clock::now()).await?;
+    Ok(Withdrawal {
+        consent_id: claims.sub,
+        withdrawn_at: event.recorded_at,
+        redacted_events: redacted,
+    })
 }
 
 fn parse_id(raw: &str) -> Result<ConsentId, ApiError> {
@@ -161,13 +173,22 @@ async fn authorize(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(ApiError::Unauthorized)?;
-    let kid = tokens::key_id(token)?;
-    let key = storage::find_key(db, &kid)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
-    let claims = tokens::verify(token, &key, issuer)?;
+    let claims = verify_token(db, issuer, token).await?;
     if claims.sub != id.to_string() {
         return Err(ApiError::Unauthorized);
     }
     Ok(claims)
+}
+
+/// Verifies a consent token against the published key it names.
+pub(super) async fn verify_token(
+    db: &DatabaseConnection,
+    issuer: &str,
+    token: &str,
+) -> Result<ConsentClaims, ApiError> {
+    let kid = tokens::key_id(token)?;
+    let key = storage::find_key(db, &kid)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(tokens::verify(token, &key, issuer)?)
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod bad_input;
 mod consents;
 mod ledger;
+mod my_consent;
 mod ops;
 mod policy;
 mod privacy;
