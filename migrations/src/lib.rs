@@ -13,6 +13,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_ledger;
 mod m20261125_000002_create_signing_keys;
+mod m20261125_000003_create_audit_tables;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_ledger::Migration),
             Box::new(m20261125_000002_create_signing_keys::Migration),
+            Box::new(m20261125_000003_create_audit_tables::Migration),
         ]
     }
 }

@@ -37,6 +37,9 @@ pub struct ServeArgs {
     /// The `iss` claim of consent tokens [default: nexxt-consent]
     #[arg(long, env = "CONSENT_ISSUER")]
     pub issuer: Option<String>,
+    /// Seconds between signed checkpoints of the ledger; 0 turns them off [default: 3600]
+    #[arg(long, env = "CONSENT_CHECKPOINT_INTERVAL")]
+    pub checkpoint_interval: Option<u64>,
 }
 
 /// The config file: the same settings, all optional.
@@ -48,6 +51,7 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     policies: Option<PathBuf>,
     issuer: Option<String>,
+    checkpoint_interval: Option<u64>,
 }
 
 /// Where the data lives.
@@ -64,6 +68,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub policies: Option<PathBuf>,
     pub issuer: String,
+    /// Seconds between periodic checkpoints; 0 = none.
+    pub checkpoint_interval: u64,
 }
 
 impl fmt::Debug for DatabaseSettings {
@@ -105,6 +111,10 @@ impl Settings {
                 .issuer
                 .or(file.issuer)
                 .unwrap_or_else(|| "nexxt-consent".to_owned()),
+            checkpoint_interval: args
+                .checkpoint_interval
+                .or(file.checkpoint_interval)
+                .unwrap_or(3600),
             database: DatabaseSettings::merge(args.database, file.database_url, file.data_dir),
         })
     }

@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod auditors;
+pub mod cli;
 pub mod clock;
 pub mod configuration;
 pub mod domain;

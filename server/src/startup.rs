@@ -39,6 +39,13 @@ impl Application {
             .await
             .context("while publishing the signing key")?;
         let metrics = Metrics::default();
+        let key = std::sync::Arc::new(key);
+        spawn_checkpoints(
+            db.clone(),
+            key.clone(),
+            settings.issuer.clone(),
+            settings.checkpoint_interval,
+        );
         let writer = LedgerWriter::start(db.clone(), metrics.clone()).await?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("while binding {} (set --bind)", settings.bind))?;
@@ -53,7 +60,7 @@ impl Application {
             web::Data::new(Policies(policies)),
             web::Data::new(db),
             web::Data::new(writer),
-            web::Data::new(key),
+            web::Data::from(key),
             web::Data::new(Issuer(settings.issuer)),
             web::Data::new(metrics),
             web::Data::new(BannerAssets::embedded()),
@@ -105,4 +112,32 @@ fn load_policies(settings: &Settings) -> anyhow::Result<PolicySet> {
         tracing::info!(site = %site.policy.site.id, version = %site.policy.site.version, hash = %site.hash, "policy loaded");
     }
     Ok(set)
+}
+
+/// Signs every chain head that moved, every `interval` seconds, so that an
+/// auditor's copy can be checked against attestations made long before.
+fn spawn_checkpoints(
+    db: sea_orm::DatabaseConnection,
+    key: std::sync::Arc<SigningKey>,
+    issuer: String,
+    interval: u64,
+) {
+    if interval == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(interval));
+        ticks.tick().await; // the first tick is immediate; the ledger just opened
+        loop {
+            ticks.tick().await;
+            match crate::ledger::checkpoint::checkpoint_heads(&db, &key, &issuer, "periodic").await
+            {
+                Ok(made) if !made.is_empty() => {
+                    tracing::info!(checkpoints = made.len(), "ledger checkpoints signed")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "signing checkpoints failed"),
+            }
+        }
+    });
 }

@@ -100,7 +100,7 @@ impl SigningKey {
     }
 
     /// Signs `claims` with this key, naming it in the `kid` header.
-    pub fn sign(&self, claims: &ConsentClaims) -> String {
+    pub fn sign<T: Serialize>(&self, claims: &T) -> String {
         let mut header = Header::new(ALGORITHM);
         header.kid = Some(self.public.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding)
@@ -159,6 +159,41 @@ pub fn verify(
     jsonwebtoken::decode::<ConsentClaims>(token, &decoding, &validation)
         .map(|data| data.claims)
         .map_err(|_| InvalidToken)
+}
+
+/// Verifies a signed statement of the ledger (checkpoint, export seal):
+/// signature and issuer; such statements do not expire.
+///
+/// # Errors
+/// [`InvalidToken`] for any failure.
+pub fn verify_statement<T: serde::de::DeserializeOwned>(
+    token: &str,
+    key: &PublicKeyRow,
+    issuer: &str,
+) -> Result<T, InvalidToken> {
+    let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(|_| InvalidToken)?;
+    let mut validation = Validation::new(ALGORITHM);
+    validation.set_issuer(&[issuer]);
+    validation.set_required_spec_claims(&["iss"]);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    jsonwebtoken::decode::<T>(token, &decoding, &validation)
+        .map(|data| data.claims)
+        .map_err(|_| InvalidToken)
+}
+
+/// Public keys read from a JWK Set document (OKP/Ed25519 entries only).
+pub fn keys_from_jwks(jwks: &serde_json::Value) -> Vec<PublicKeyRow> {
+    let keys = jwks["keys"].as_array().into_iter().flatten();
+    keys.filter(|k| k["kty"] == "OKP" && k["crv"] == "Ed25519")
+        .filter_map(|k| {
+            Some(PublicKeyRow {
+                kid: k["kid"].as_str()?.to_owned(),
+                algorithm: JWK_ALG.to_owned(),
+                public_key: k["x"].as_str()?.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// The JWK Set document publishing `keys`.

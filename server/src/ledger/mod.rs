@@ -6,9 +6,18 @@
 //! exact bytes that are hashed.
 
 pub mod canonical;
+pub mod checkpoint;
+mod export;
+mod export_file;
+mod export_line;
+mod offline;
 mod verify;
 mod writer;
 
+pub use export::{ChainSpan, ExportFilter, Exporter, SealClaims};
+pub use export_file::{FileError, Format, verify_export};
+pub use export_line::{COLUMNS, Line};
+pub use offline::{Broken, OfflineReport, OfflineVerifier};
 pub use verify::{Tamper, VerifyError, VerifyReport, verify_database};
 pub use writer::{AppendError, LedgerWriter};
 

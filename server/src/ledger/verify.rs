@@ -83,7 +83,8 @@ async fn verify_chain(
 ) -> Result<(), VerifyError> {
     let mut checker = ChainChecker::new(&head.chain_id);
     loop {
-        let page = match storage::chain_page(db, &head.chain_id, checker.seq, PAGE).await {
+        let page = match storage::chain_page(db, &head.chain_id, checker.seq, head.seq, PAGE).await
+        {
             Ok(page) => page,
             Err(StorageError::Corrupt { id, reason }) => {
                 return Err(tampered(Some(id), &head.chain_id, checker.seq + 1, &reason));
@@ -91,8 +92,7 @@ async fn verify_chain(
             Err(StorageError::Db(e)) => return Err(e.into()),
         };
         let full = page.len() as u64 == PAGE;
-        // Events past the head we read were committed after it: not ours to judge.
-        for (row_id, event) in page.iter().take_while(|(_, e)| e.seq <= head.seq) {
+        for (row_id, event) in &page {
             checker.check(*row_id, event)?;
             report.events += 1;
             report.redacted += u64::from(event.redacted_at.is_some());
@@ -167,7 +167,7 @@ impl<'a> ChainChecker<'a> {
 }
 
 /// Personal fields must match their digest, or be fully erased when redacted.
-fn personal_problem(e: &StoredEvent) -> Option<&'static str> {
+pub(super) fn personal_problem(e: &StoredEvent) -> Option<&'static str> {
     let personal = [&e.url, &e.ip_prefix, &e.user_agent, &e.personal_salt];
     if e.redacted_at.is_some() {
         return personal

@@ -1,6 +1,7 @@
 //! HTTP routes. Handlers are thin: extract, parse into domain types, call
 //! the ledger or storage, answer.
 
+mod audit;
 mod banner;
 mod consents;
 mod examples;
@@ -73,6 +74,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/banner/{file}", web::get().to(banner::asset))
         .route("/v1/consents", web::post().to(consents::record_consent))
+        .route("/v1/audit/events", web::get().to(audit::export_events))
+        .route(
+            "/v1/audit/checkpoints",
+            web::get().to(audit::list_checkpoints),
+        )
+        .route(
+            "/v1/audit/checkpoints",
+            web::post().to(audit::create_checkpoints),
+        )
         .route(
             "/v1/consents/{consent_id}",
             web::get().to(subject::read_history),

@@ -33,6 +33,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    #[error("an auditor key is required (Authorization: Bearer <key>)")]
+    AuditorUnauthorized,
     #[error("the consent ledger is unavailable; try again")]
     Unavailable,
     #[error("internal error")]
@@ -50,6 +52,7 @@ impl ApiError {
             Self::Unprocessable(_) => "invalid-consent",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
+            Self::AuditorUnauthorized => "unauthorized",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -67,6 +70,7 @@ impl ResponseError for ApiError {
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::AuditorUnauthorized => StatusCode::UNAUTHORIZED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -91,7 +95,7 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
-        if matches!(self, Self::Unauthorized) {
+        if matches!(self, Self::Unauthorized | Self::AuditorUnauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.body(body.to_string())
@@ -145,4 +149,10 @@ pub fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error 
 /// Answer for any path no route matches.
 pub async fn not_found() -> HttpResponse {
     ApiError::NotFound("no such endpoint".to_owned()).error_response()
+}
+
+impl From<crate::storage::StorageError> for ApiError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        Self::Internal(e.into())
+    }
 }

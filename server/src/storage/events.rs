@@ -72,11 +72,13 @@ pub async fn chain_page(
     db: &impl ConnectionTrait,
     chain_id: &str,
     after_seq: i64,
+    up_to: i64,
     limit: u64,
 ) -> Result<Vec<(i64, StoredEvent)>, StorageError> {
     let rows = Entity::find()
         .filter(Column::ChainId.eq(chain_id))
         .filter(Column::Seq.gt(after_seq))
+        .filter(Column::Seq.lte(up_to))
         .order_by_asc(Column::Seq)
         .limit(limit)
         .all(db)
@@ -87,6 +89,33 @@ pub async fn chain_page(
             from_row(row).map(|e| (id, e))
         })
         .collect()
+}
+
+/// The first and last seq of a chain recorded in `[from, to)` (ledger time
+/// text; `None` bounds are open). Within a chain time never goes back, so
+/// the events in between are exactly those of the period.
+pub async fn chain_range(
+    db: &impl ConnectionTrait,
+    chain_id: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<(i64, i64)>, sea_orm::DbErr> {
+    let mut query = Entity::find()
+        .select_only()
+        .column_as(Column::Seq.min(), "first")
+        .column_as(Column::Seq.max(), "last")
+        .filter(Column::ChainId.eq(chain_id));
+    if let Some(from) = from {
+        query = query.filter(Column::RecordedAt.gte(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(Column::RecordedAt.lt(to));
+    }
+    let range: Option<(Option<i64>, Option<i64>)> = query.into_tuple().one(db).await?;
+    Ok(match range {
+        Some((Some(first), Some(last))) => Some((first, last)),
+        _ => None,
+    })
 }
 
 /// The highest seq stored for a chain.

@@ -1,16 +1,27 @@
 //! Everything that touches the database. Functions take any connection or
 //! transaction and speak in domain types; entities stay in here.
 
+mod auditors;
 mod chains;
+mod checkpoints;
 mod connect;
 mod entities;
 mod events;
 mod keys;
 
+pub use auditors::{
+    AuditorRow, audit_entries, find_auditor, insert_auditor, list_auditors, log_audit,
+    revoke_auditor,
+};
 pub use chains::{ChainHead, create_chain, find_chain, list_chains, update_head};
+pub use checkpoints::{
+    CheckpointRow, checkpoints_between, insert_checkpoint, latest_checkpoint, purge_boundary,
+    recent_checkpoints,
+};
 pub use connect::{connect, migrate};
 pub use events::{
-    chain_page, count_events, events_of, insert_events, max_seq, orphan_chains, redact_subject,
+    chain_page, chain_range, count_events, events_of, insert_events, max_seq, orphan_chains,
+    redact_subject,
 };
 pub use keys::{PublicKeyRow, active_keys, find_key, upsert_key};
 

@@ -132,6 +132,7 @@ pub async fn spawn_on(
         },
         policies,
         issuer: "nexxt-consent".to_owned(),
+        checkpoint_interval: 0,
     };
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -269,6 +270,21 @@ impl TestApp {
             .json()
             .await
             .unwrap()
+    }
+
+    /// Runs the `consent-server` binary with `args` on this app's database and data dir.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+            .args(args)
+            .args([
+                "--database-url",
+                &self.db_url,
+                "--data-dir",
+                self.data_dir.to_str().unwrap(),
+            ])
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("consent-server runs")
     }
 
     /// Runs `consent-server audit verify` against this app's database.

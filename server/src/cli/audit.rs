@@ -1,0 +1,211 @@
+//! `consent-server audit verify|export|checkpoint`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use crate::configuration::DatabaseArgs;
+use crate::ledger::{
+    ExportFilter, Exporter, FileError, Format, VerifyError, checkpoint, verify_database,
+    verify_export,
+};
+use crate::storage;
+use crate::tokens::{self, SigningKey};
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the ledger: the database (default) or, with --input and --jwks,
+    /// an export file without any database. Exit 0 when intact, 1 naming the
+    /// first bad event when anything was edited, removed, inserted or
+    /// reordered, 2 when the check could not run.
+    Verify {
+        /// An export file (.ndjson or .csv) to check offline.
+        #[arg(long, requires = "jwks")]
+        input: Option<PathBuf>,
+        /// The server's JWK Set (GET /.well-known/jwks.json), for --input.
+        #[arg(long)]
+        jwks: Option<PathBuf>,
+        /// The issuer the signatures must name.
+        #[arg(long, env = "CONSENT_ISSUER", default_value = "nexxt-consent")]
+        issuer: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Export the ledger for a period, sealed, to a file.
+    Export {
+        /// First instant included (RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// First instant excluded (RFC 3339).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, default_value = "ndjson", value_parser = ["ndjson", "csv"])]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, env = "CONSENT_ISSUER", default_value = "nexxt-consent")]
+        issuer: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Sign a checkpoint of every chain head now.
+    Checkpoint {
+        #[arg(long, env = "CONSENT_ISSUER", default_value = "nexxt-consent")]
+        issuer: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+impl AuditCommand {
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Self::Verify {
+                input: Some(input),
+                jwks,
+                issuer,
+                ..
+            } => verify_file(&input, &jwks.expect("clap requires --jwks"), &issuer),
+            Self::Verify { database, .. } => verify_db(database).await,
+            Self::Export {
+                from,
+                to,
+                site,
+                format,
+                out,
+                issuer,
+                database,
+            } => {
+                let filter = ExportFilter {
+                    site,
+                    from: bound(from)?,
+                    to: bound(to)?,
+                };
+                export(
+                    database,
+                    filter,
+                    Format::parse(&format).expect("clap checked"),
+                    &out,
+                    issuer,
+                )
+                .await
+            }
+            Self::Checkpoint { issuer, database } => {
+                let (db, settings) = super::open(database).await?;
+                let key = signing_key(&db, &settings.data_dir).await?;
+                let made = checkpoint::checkpoint_heads(&db, &key, &issuer, "on-demand").await?;
+                println!("{} checkpoints signed", made.len());
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    }
+}
+
+fn bound(value: Option<String>) -> anyhow::Result<Option<String>> {
+    value
+        .map(|v| {
+            time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
+                .map(crate::clock::format)
+                .with_context(|| {
+                    format!("`{v}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
+                })
+        })
+        .transpose()
+}
+
+async fn signing_key(
+    db: &sea_orm::DatabaseConnection,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<SigningKey> {
+    let key = SigningKey::load_or_generate(data_dir)?;
+    storage::upsert_key(db, key.public(), &crate::clock::now()).await?;
+    Ok(key)
+}
+
+async fn verify_db(database: DatabaseArgs) -> anyhow::Result<ExitCode> {
+    let (db, _) = super::open(database).await?;
+    match verify_database(&db).await {
+        Ok(report) => {
+            println!(
+                "ledger intact: {} events in {} chains ({} redacted)",
+                report.events, report.chains, report.redacted
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(VerifyError::Tampered(tamper)) => {
+            println!("LEDGER TAMPERED: {tamper}");
+            Ok(ExitCode::from(1))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn verify_file(
+    input: &std::path::Path,
+    jwks: &std::path::Path,
+    issuer: &str,
+) -> anyhow::Result<ExitCode> {
+    let jwks: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(jwks).with_context(|| format!("reading {}", jwks.display()))?,
+    )
+    .context("the JWKS file is not JSON")?;
+    let keys = tokens::keys_from_jwks(&jwks);
+    let format = if input.extension().is_some_and(|e| e == "csv") {
+        Format::Csv
+    } else {
+        Format::Ndjson
+    };
+    let file =
+        std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
+    match verify_export(file, format, &keys, issuer) {
+        Ok(report) => {
+            println!(
+                "export intact: {} events, {} of other sites elided, {} checkpoints, {} chains, sealed",
+                report.events, report.elided, report.checkpoints, report.chains
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(FileError::Broken(broken)) => {
+            println!("EXPORT TAMPERED: {broken}");
+            Ok(ExitCode::from(1))
+        }
+        Err(FileError::Io(e)) => Err(e.into()),
+    }
+}
+
+async fn export(
+    database: DatabaseArgs,
+    filter: ExportFilter,
+    format: Format,
+    out: &std::path::Path,
+    issuer: String,
+) -> anyhow::Result<ExitCode> {
+    let (db, settings) = super::open(database).await?;
+    let key = Arc::new(signing_key(&db, &settings.data_dir).await?);
+    let described = serde_json::to_string(&filter)?;
+    storage::log_audit(&db, "cli", "export", &described, &crate::clock::now()).await?;
+    let mut exporter = Exporter::new(db, key, issuer, "cli".to_owned(), filter).await?;
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let progress = std::io::stderr().is_terminal();
+    let mut first = true;
+    while let Some(lines) = exporter.next_page().await? {
+        writer.write_all(&format.encode(&lines, first))?;
+        first = false;
+        if progress {
+            eprint!("\rexported {} events", exporter.events());
+        }
+    }
+    writer.flush()?;
+    if progress {
+        eprintln!();
+    }
+    println!("{} events exported to {}", exporter.events(), out.display());
+    Ok(ExitCode::SUCCESS)
+}

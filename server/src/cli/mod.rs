@@ -1,0 +1,85 @@
+//! The `consent-server` command line: definitions and the commands that are
+//! not `serve`.
+
+mod audit;
+mod auditors;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::configuration::{DatabaseArgs, DatabaseSettings, ServeArgs, Settings};
+use crate::startup::Application;
+use crate::storage;
+
+#[derive(Parser)]
+#[command(
+    name = "consent-server",
+    version,
+    about = "nexxt-consent: consent records you can prove"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// With no command, `serve` runs with these flags.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default). Creates the database and signing key on first start.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Auditing of the consent ledger.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Manage auditor API keys.
+    #[command(subcommand)]
+    Auditors(auditors::AuditorsCommand),
+}
+
+impl Cli {
+    /// Runs the command; errors become exit code 2 with a message.
+    pub async fn run(self) -> ExitCode {
+        let result = match self.command.unwrap_or(Command::Serve(self.serve)) {
+            Command::Serve(args) => serve(args).await,
+            Command::Migrate(args) => migrate(args).await,
+            Command::Audit(command) => command.run().await,
+            Command::Auditors(command) => command.run().await,
+        };
+        result.unwrap_or_else(|error| {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        })
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(args)?;
+    Application::build(settings)
+        .await?
+        .run_until_stopped()
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(args: DatabaseArgs) -> anyhow::Result<ExitCode> {
+    let db = open(args).await?.0;
+    drop(db);
+    println!("migrations applied");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens and migrates the database the flags name.
+async fn open(
+    args: DatabaseArgs,
+) -> anyhow::Result<(sea_orm::DatabaseConnection, DatabaseSettings)> {
+    let settings = DatabaseSettings::resolve(args)?;
+    settings.ensure_data_dir()?;
+    let db = storage::connect(&settings.url).await?;
+    storage::migrate(&db).await?;
+    Ok((db, settings))
+}

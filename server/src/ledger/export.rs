@@ -1,0 +1,206 @@
+//! Exports of the ledger for auditors: page by page in ledger order (so
+//! memory stays flat whatever the size), with the checkpoints they cover and
+//! a signed seal at the end.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+
+use super::export_line::Line;
+use crate::storage::{self, ChainHead, StorageError};
+use crate::tokens::SigningKey;
+
+const PAGE: u64 = 1000;
+
+/// Which events an export holds. Times are ledger time text (UTC).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportFilter {
+    pub site: Option<String>,
+    /// Inclusive.
+    pub from: Option<String>,
+    /// Exclusive.
+    pub to: Option<String>,
+}
+
+/// Where one chain's part of an export starts and ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainSpan {
+    pub chain: String,
+    pub first_seq: i64,
+    /// The hash the first exported event links to.
+    pub first_prev: String,
+    pub last_seq: i64,
+    pub last_hash: String,
+}
+
+/// The claims of the seal, the last line of every export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealClaims {
+    pub iss: String,
+    /// Always `export-seal`.
+    pub typ: String,
+    pub iat: i64,
+    pub exported_by: String,
+    pub filter: ExportFilter,
+    pub chains: Vec<ChainSpan>,
+    /// Full event lines (not elided ones).
+    pub events: u64,
+}
+
+struct Current {
+    chain: String,
+    after: i64,
+    last: i64,
+    span: Option<ChainSpan>,
+}
+
+/// Produces an export page by page; see [`Exporter::next_page`].
+pub struct Exporter {
+    db: DatabaseConnection,
+    key: Arc<SigningKey>,
+    issuer: String,
+    exported_by: String,
+    filter: ExportFilter,
+    chains: std::vec::IntoIter<ChainHead>,
+    current: Option<Current>,
+    spans: Vec<ChainSpan>,
+    events: u64,
+    sealed: bool,
+}
+
+impl Exporter {
+    /// # Errors
+    /// When the chains cannot be listed.
+    pub async fn new(
+        db: DatabaseConnection,
+        key: Arc<SigningKey>,
+        issuer: String,
+        exported_by: String,
+        filter: ExportFilter,
+    ) -> Result<Self, sea_orm::DbErr> {
+        let chains = storage::list_chains(&db).await?.into_iter();
+        Ok(Self {
+            db,
+            key,
+            issuer,
+            exported_by,
+            filter,
+            chains,
+            current: None,
+            spans: Vec::new(),
+            events: 0,
+            sealed: false,
+        })
+    }
+
+    /// Full event lines produced so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The next lines, or `None` once the seal has been produced.
+    ///
+    /// # Errors
+    /// When the database fails or a row no longer decodes.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<Line>>, StorageError> {
+        loop {
+            if let Some(current) = self.current.as_mut() {
+                if current.after >= current.last {
+                    let done = self.current.take().expect("checked above");
+                    self.spans.extend(done.span);
+                    continue;
+                }
+                let page = storage::chain_page(
+                    &self.db,
+                    &current.chain,
+                    current.after,
+                    current.last,
+                    PAGE,
+                )
+                .await?;
+                let Some((_, last)) = page.last() else {
+                    current.after = current.last;
+                    continue;
+                };
+                current.after = last.seq;
+                let lines = page
+                    .iter()
+                    .map(|(_, e)| {
+                        let span = current.span.get_or_insert_with(|| ChainSpan {
+                            chain: e.chain_id.clone(),
+                            first_seq: e.seq,
+                            first_prev: e.prev_hash.clone(),
+                            last_seq: e.seq,
+                            last_hash: e.hash.clone(),
+                        });
+                        span.last_seq = e.seq;
+                        span.last_hash.clone_from(&e.hash);
+                        if self.filter.site.as_ref().is_none_or(|s| *s == e.site) {
+                            self.events += 1;
+                            Line::event(e)
+                        } else {
+                            Line::elided(e)
+                        }
+                    })
+                    .collect();
+                return Ok(Some(lines));
+            }
+            if let Some(head) = self.chains.next() {
+                if let Some(lines) = self.start_chain(head).await? {
+                    return Ok(Some(lines));
+                }
+                continue;
+            }
+            if self.sealed {
+                return Ok(None);
+            }
+            self.sealed = true;
+            return Ok(Some(vec![self.seal()]));
+        }
+    }
+
+    /// Opens a chain's period; returns the checkpoints it covers, if any.
+    async fn start_chain(&mut self, head: ChainHead) -> Result<Option<Vec<Line>>, StorageError> {
+        let (from, to) = (self.filter.from.as_deref(), self.filter.to.as_deref());
+        let Some((first, last)) = storage::chain_range(&self.db, &head.chain_id, from, to).await?
+        else {
+            return Ok(None);
+        };
+        let last = last.min(head.seq);
+        let checkpoints =
+            storage::checkpoints_between(&self.db, &head.chain_id, first - 1, last).await?;
+        self.current = Some(Current {
+            chain: head.chain_id,
+            after: first - 1,
+            last,
+            span: None,
+        });
+        let lines: Vec<Line> = checkpoints
+            .iter()
+            .map(|c| {
+                Line::signed(
+                    "checkpoint",
+                    Some(&c.chain_id),
+                    Some(c.seq),
+                    Some(&c.hash),
+                    &c.token,
+                )
+            })
+            .collect();
+        Ok((!lines.is_empty()).then_some(lines))
+    }
+
+    fn seal(&self) -> Line {
+        let claims = SealClaims {
+            iss: self.issuer.clone(),
+            typ: "export-seal".to_owned(),
+            iat: time::OffsetDateTime::now_utc().unix_timestamp(),
+            exported_by: self.exported_by.clone(),
+            filter: self.filter.clone(),
+            chains: self.spans.clone(),
+            events: self.events,
+        };
+        Line::signed("seal", None, None, None, &self.key.sign(&claims))
+    }
+}

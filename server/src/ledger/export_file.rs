@@ -1,0 +1,114 @@
+//! Export files: NDJSON (one JSON object a line) or CSV (a header row, then
+//! the same fields as columns), written and read line by line.
+
+use std::io::{BufRead, Read};
+
+use super::export_line::{COLUMNS, Line};
+use super::offline::{Broken, OfflineReport, OfflineVerifier};
+use crate::storage::PublicKeyRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ndjson,
+    Csv,
+}
+
+impl Format {
+    /// `ndjson` or `csv`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "ndjson" => Some(Self::Ndjson),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Ndjson => "application/x-ndjson",
+            Self::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// The bytes of `lines`; CSV starts with its header row when `first`.
+    pub fn encode(self, lines: &[Line], first: bool) -> Vec<u8> {
+        match self {
+            Self::Ndjson => {
+                let mut out = Vec::new();
+                for line in lines {
+                    serde_json::to_writer(&mut out, line).expect("a line serializes");
+                    out.push(b'\n');
+                }
+                out
+            }
+            Self::Csv => {
+                let mut writer = csv::Writer::from_writer(Vec::new());
+                if first {
+                    writer.write_record(COLUMNS).expect("write to memory");
+                }
+                for line in lines {
+                    writer
+                        .write_record(line.to_record())
+                        .expect("write to memory");
+                }
+                writer.into_inner().expect("flush to memory")
+            }
+        }
+    }
+}
+
+/// Why a file could not be verified.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{0}")]
+    Broken(Broken),
+    #[error("cannot read the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Verifies an export read from `input`, in constant memory.
+///
+/// # Errors
+/// The first broken line, or a read failure.
+pub fn verify_export(
+    input: impl Read,
+    format: Format,
+    keys: &[PublicKeyRow],
+    issuer: &str,
+) -> Result<OfflineReport, FileError> {
+    let mut verifier = OfflineVerifier::new(keys, issuer);
+    let unreadable = |line: usize, reason: String| {
+        FileError::Broken(Broken {
+            line,
+            chain: None,
+            seq: None,
+            reason: format!("unreadable line: {reason}"),
+        })
+    };
+    match format {
+        Format::Ndjson => {
+            for (index, text) in std::io::BufReader::new(input).lines().enumerate() {
+                let text = text?;
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let line: Line = serde_json::from_str(&text)
+                    .map_err(|e| unreadable(index + 1, e.to_string()))?;
+                verifier
+                    .check(index + 1, &line)
+                    .map_err(FileError::Broken)?;
+            }
+        }
+        Format::Csv => {
+            let mut reader = csv::Reader::from_reader(input);
+            for (index, record) in reader.records().enumerate() {
+                let record = record.map_err(|e| unreadable(index + 2, e.to_string()))?;
+                let line = Line::from_record(&record).map_err(|e| unreadable(index + 2, e))?;
+                verifier
+                    .check(index + 2, &line)
+                    .map_err(FileError::Broken)?;
+            }
+        }
+    }
+    verifier.finish().map_err(FileError::Broken)
+}

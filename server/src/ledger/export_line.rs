@@ -1,0 +1,251 @@
+//! One line of an export, the same fields in NDJSON and CSV.
+//!
+//! `type` is `event` (every stored field), `elided` (an event of another
+//! site inside the period: only its chain position and hashes, so the chain
+//! stays checkable), `checkpoint` (a stored signed checkpoint) or `seal`
+//! (the last line: a signature over where every exported chain starts and
+//! ends, so that no line can be dropped, added or cut off unnoticed).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::StoredEvent;
+
+/// Column order of the CSV form.
+pub const COLUMNS: [&str; 22] = [
+    "type",
+    "chain_id",
+    "seq",
+    "recorded_at",
+    "site",
+    "consent_id",
+    "action",
+    "source",
+    "policy_version",
+    "policy_hash",
+    "choices",
+    "gpc",
+    "locale",
+    "url",
+    "ip_prefix",
+    "user_agent",
+    "personal_salt",
+    "personal_digest",
+    "prev_hash",
+    "hash",
+    "redacted_at",
+    "token",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<BTreeMap<String, bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpc: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_salt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redacted_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl Line {
+    pub fn event(e: &StoredEvent) -> Self {
+        Self {
+            kind: "event".into(),
+            chain_id: Some(e.chain_id.clone()),
+            seq: Some(e.seq),
+            recorded_at: Some(e.recorded_at.clone()),
+            site: Some(e.site.clone()),
+            consent_id: Some(e.consent_id.clone()),
+            action: Some(e.action.clone()),
+            source: Some(e.source.clone()),
+            policy_version: Some(e.policy_version.clone()),
+            policy_hash: Some(e.policy_hash.clone()),
+            choices: Some(e.choices.clone()),
+            gpc: Some(e.gpc),
+            locale: e.locale.clone(),
+            url: e.url.clone(),
+            ip_prefix: e.ip_prefix.clone(),
+            user_agent: e.user_agent.clone(),
+            personal_salt: e.personal_salt.clone(),
+            personal_digest: Some(e.personal_digest.clone()),
+            prev_hash: Some(e.prev_hash.clone()),
+            hash: Some(e.hash.clone()),
+            redacted_at: e.redacted_at.clone(),
+            token: None,
+        }
+    }
+
+    pub fn elided(e: &StoredEvent) -> Self {
+        Self {
+            kind: "elided".into(),
+            chain_id: Some(e.chain_id.clone()),
+            seq: Some(e.seq),
+            prev_hash: Some(e.prev_hash.clone()),
+            hash: Some(e.hash.clone()),
+            ..Self::default()
+        }
+    }
+
+    pub fn signed(
+        kind: &str,
+        chain_id: Option<&str>,
+        seq: Option<i64>,
+        hash: Option<&str>,
+        token: &str,
+    ) -> Self {
+        Self {
+            kind: kind.into(),
+            chain_id: chain_id.map(str::to_owned),
+            seq,
+            hash: hash.map(str::to_owned),
+            token: Some(token.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// The event this line describes, when it is a full event line.
+    pub fn to_event(&self) -> Option<StoredEvent> {
+        Some(StoredEvent {
+            chain_id: self.chain_id.clone()?,
+            seq: self.seq?,
+            recorded_at: self.recorded_at.clone()?,
+            site: self.site.clone()?,
+            consent_id: self.consent_id.clone()?,
+            action: self.action.clone()?,
+            source: self.source.clone()?,
+            policy_version: self.policy_version.clone()?,
+            policy_hash: self.policy_hash.clone()?,
+            choices: self.choices.clone()?,
+            gpc: self.gpc?,
+            locale: self.locale.clone(),
+            url: self.url.clone(),
+            ip_prefix: self.ip_prefix.clone(),
+            user_agent: self.user_agent.clone(),
+            personal_salt: self.personal_salt.clone(),
+            personal_digest: self.personal_digest.clone()?,
+            prev_hash: self.prev_hash.clone()?,
+            hash: self.hash.clone()?,
+            redacted_at: self.redacted_at.clone(),
+        })
+    }
+
+    /// The CSV record, in [`COLUMNS`] order; absent fields are empty.
+    pub fn to_record(&self) -> Vec<String> {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            self.kind.clone(),
+            s(&self.chain_id),
+            self.seq.map(|n| n.to_string()).unwrap_or_default(),
+            s(&self.recorded_at),
+            s(&self.site),
+            s(&self.consent_id),
+            s(&self.action),
+            s(&self.source),
+            s(&self.policy_version),
+            s(&self.policy_hash),
+            self.choices
+                .as_ref()
+                .map(super::canonical::choices_json)
+                .unwrap_or_default(),
+            self.gpc.map(|g| g.to_string()).unwrap_or_default(),
+            s(&self.locale),
+            s(&self.url),
+            s(&self.ip_prefix),
+            s(&self.user_agent),
+            s(&self.personal_salt),
+            s(&self.personal_digest),
+            s(&self.prev_hash),
+            s(&self.hash),
+            s(&self.redacted_at),
+            s(&self.token),
+        ]
+    }
+
+    /// Reads a CSV record written by [`Line::to_record`].
+    ///
+    /// # Errors
+    /// When the record has the wrong shape or a field does not parse.
+    pub fn from_record(record: &csv::StringRecord) -> Result<Self, String> {
+        if record.len() != COLUMNS.len() {
+            return Err(format!(
+                "{} columns instead of {}",
+                record.len(),
+                COLUMNS.len()
+            ));
+        }
+        let f = |i: usize| Some(record[i].to_owned()).filter(|v| !v.is_empty());
+        let seq = f(2)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| "seq is not a number".to_owned())
+            })
+            .transpose()?;
+        let choices = f(10)
+            .map(|v| serde_json::from_str(&v).map_err(|_| "choices are not JSON".to_owned()))
+            .transpose()?;
+        let gpc = f(11).map(|v| v == "true");
+        Ok(Self {
+            kind: record[0].to_owned(),
+            chain_id: f(1),
+            seq,
+            recorded_at: f(3),
+            site: f(4),
+            consent_id: f(5),
+            action: f(6),
+            source: f(7),
+            policy_version: f(8),
+            policy_hash: f(9),
+            choices,
+            gpc,
+            locale: f(12),
+            url: f(13),
+            ip_prefix: f(14),
+            user_agent: f(15),
+            personal_salt: f(16),
+            personal_digest: f(17),
+            prev_hash: f(18),
+            hash: f(19),
+            redacted_at: f(20),
+            token: f(21),
+        })
+    }
+}

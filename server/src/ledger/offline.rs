@@ -1,0 +1,268 @@
+//! Checking an export with nothing but the file and the server's public keys:
+//! every hash link, every checkpoint and the seal.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use super::checkpoint::CheckpointClaims;
+use super::export::{ChainSpan, SealClaims};
+use super::export_line::Line;
+use super::{GENESIS_HASH, canonical};
+use crate::storage::PublicKeyRow;
+use crate::tokens;
+
+/// What an intact export held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfflineReport {
+    pub chains: usize,
+    pub events: u64,
+    pub elided: u64,
+    pub checkpoints: u64,
+}
+
+/// The first line of an export that is not what the server wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// 1-based line of the file (for CSV, counting the header).
+    pub line: usize,
+    pub chain: Option<String>,
+    pub seq: Option<i64>,
+    pub reason: String,
+}
+
+impl fmt::Display for Broken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let (Some(chain), Some(seq)) = (&self.chain, self.seq) {
+            write!(f, " (chain {chain}, seq {seq})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+#[derive(Default)]
+struct ChainState {
+    span: Option<ChainSpan>,
+    /// Checkpoints still to meet: seq → hash.
+    pending: BTreeMap<i64, String>,
+}
+
+/// Walks the lines of one export in order.
+pub struct OfflineVerifier<'k> {
+    keys: &'k [PublicKeyRow],
+    issuer: String,
+    chains: HashMap<String, ChainState>,
+    order: Vec<String>,
+    report: OfflineReport,
+    sealed: bool,
+    line: usize,
+}
+
+impl<'k> OfflineVerifier<'k> {
+    pub fn new(keys: &'k [PublicKeyRow], issuer: &str) -> Self {
+        let report = OfflineReport {
+            chains: 0,
+            events: 0,
+            elided: 0,
+            checkpoints: 0,
+        };
+        Self {
+            keys,
+            issuer: issuer.to_owned(),
+            chains: HashMap::new(),
+            order: Vec::new(),
+            report,
+            sealed: false,
+            line: 0,
+        }
+    }
+
+    fn broken(&self, line: &Line, reason: impl Into<String>) -> Broken {
+        Broken {
+            line: self.line,
+            chain: line.chain_id.clone(),
+            seq: line.seq,
+            reason: reason.into(),
+        }
+    }
+
+    fn statement<T: serde::de::DeserializeOwned>(&self, line: &Line) -> Result<T, Broken> {
+        let token = line
+            .token
+            .as_deref()
+            .ok_or_else(|| self.broken(line, "no signature"))?;
+        let kid = tokens::key_id(token).map_err(|_| self.broken(line, "unreadable signature"))?;
+        let key = self.keys.iter().find(|k| k.kid == kid);
+        let key = key.ok_or_else(|| {
+            self.broken(
+                line,
+                format!("signed by key {kid}, which the JWKS does not hold"),
+            )
+        })?;
+        tokens::verify_statement(token, key, &self.issuer)
+            .map_err(|_| self.broken(line, "the signature does not verify"))
+    }
+
+    /// Checks one line (numbered `number`); the first problem ends the walk.
+    ///
+    /// # Errors
+    /// [`Broken`] naming the line.
+    pub fn check(&mut self, number: usize, line: &Line) -> Result<(), Broken> {
+        self.line = number;
+        if self.sealed {
+            return Err(self.broken(line, "a line after the seal was added"));
+        }
+        match line.kind.as_str() {
+            "checkpoint" => self.checkpoint(line),
+            "event" | "elided" => self.event(line),
+            "seal" => self.seal(line),
+            other => Err(self.broken(line, format!("unknown line type `{other}`"))),
+        }
+    }
+
+    fn checkpoint(&mut self, line: &Line) -> Result<(), Broken> {
+        let claims: CheckpointClaims = self.statement(line)?;
+        if Some(&claims.chain) != line.chain_id.as_ref()
+            || Some(claims.seq) != line.seq
+            || Some(&claims.hash) != line.hash.as_ref()
+        {
+            return Err(self.broken(line, "the line does not say what its signature says"));
+        }
+        let state = self.chains.entry(claims.chain.clone()).or_default();
+        if state
+            .span
+            .as_ref()
+            .is_some_and(|s| s.last_seq >= claims.seq)
+        {
+            return Err(self.broken(
+                line,
+                "checkpoint after the event it covers: lines were moved",
+            ));
+        }
+        state.pending.insert(claims.seq, claims.hash);
+        self.report.checkpoints += 1;
+        Ok(())
+    }
+
+    fn event(&mut self, line: &Line) -> Result<(), Broken> {
+        let (Some(chain), Some(seq), Some(prev), Some(hash)) =
+            (&line.chain_id, line.seq, &line.prev_hash, &line.hash)
+        else {
+            return Err(self.broken(line, "chain, seq or hashes missing"));
+        };
+        if line.kind == "event" {
+            let event = line
+                .to_event()
+                .ok_or_else(|| self.broken(line, "a field of the event is missing"))?;
+            if let Some(reason) = super::verify::personal_problem(&event) {
+                return Err(self.broken(line, reason));
+            }
+            if canonical::event_hash(&event) != *hash {
+                return Err(self.broken(
+                    line,
+                    "its content no longer matches its hash: the line was edited",
+                ));
+            }
+            self.report.events += 1;
+        } else {
+            self.report.elided += 1;
+        }
+        if !self.chains.contains_key(chain) || self.chains[chain].span.is_none() {
+            self.order.push(chain.clone());
+        }
+        let state = self.chains.entry(chain.clone()).or_default();
+        let problem = match &mut state.span {
+            None => {
+                let anchored = state.pending.remove(&(seq - 1)).is_none_or(|h| h == *prev);
+                let genesis_ok = seq != 1 || prev == GENESIS_HASH;
+                state.span = Some(ChainSpan {
+                    chain: chain.clone(),
+                    first_seq: seq,
+                    first_prev: prev.clone(),
+                    last_seq: seq,
+                    last_hash: hash.clone(),
+                });
+                (!anchored || !genesis_ok).then_some("does not link to the checkpoint before it")
+            }
+            Some(span) if seq != span.last_seq + 1 => {
+                Some("out of sequence: a line was removed, inserted or moved")
+            }
+            Some(span) if *prev != span.last_hash => {
+                Some("does not link to the line before it: removed, inserted or moved")
+            }
+            Some(span) => {
+                span.last_seq = seq;
+                span.last_hash.clone_from(hash);
+                None
+            }
+        };
+        let checkpoint_ok = state.pending.remove(&seq).is_none_or(|h| h == *hash);
+        match problem {
+            Some(reason) => Err(self.broken(line, reason)),
+            None if !checkpoint_ok => {
+                Err(self.broken(line, "differs from the signed checkpoint at this position"))
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn seal(&mut self, line: &Line) -> Result<(), Broken> {
+        let claims: SealClaims = self.statement(line)?;
+        let seen: Vec<ChainSpan> = self
+            .order
+            .iter()
+            .filter_map(|c| self.chains[c].span.clone())
+            .collect();
+        for span in &claims.chains {
+            match seen.iter().find(|s| s.chain == span.chain) {
+                None => {
+                    return Err(self.broken(
+                        line,
+                        format!(
+                            "chain {} is sealed but none of its lines are here",
+                            span.chain
+                        ),
+                    ));
+                }
+                Some(s) if s != span => {
+                    let reason = format!(
+                        "chain {} ends at seq {} but was sealed at seq {} (lines were removed or added)",
+                        span.chain, s.last_seq, span.last_seq
+                    );
+                    return Err(self.broken(line, reason));
+                }
+                Some(_) => {}
+            }
+        }
+        if seen.len() != claims.chains.len() || claims.events != self.report.events {
+            return Err(self.broken(line, "the export holds lines the seal does not cover"));
+        }
+        if let Some((chain, state)) = self.chains.iter().find(|(_, s)| !s.pending.is_empty()) {
+            let seq = state.pending.keys().next().copied().unwrap_or_default();
+            return Err(self.broken(
+                line,
+                format!("checkpoint of chain {chain} at seq {seq} has no event here"),
+            ));
+        }
+        self.sealed = true;
+        self.report.chains = claims.chains.len();
+        Ok(())
+    }
+
+    /// The report once every line was checked.
+    ///
+    /// # Errors
+    /// When the seal never came: the export was cut short.
+    pub fn finish(self) -> Result<OfflineReport, Broken> {
+        if self.sealed {
+            return Ok(self.report);
+        }
+        let reason = "no seal at the end: the export was cut short (or is not an export)";
+        Err(Broken {
+            line: self.line + 1,
+            chain: None,
+            seq: None,
+            reason: reason.to_owned(),
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! `/v1/audit/*`: what auditors see. Every endpoint needs an auditor key;
+//! every export is itself logged.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+
+use super::problem::ApiError;
+use super::state::Issuer;
+use crate::auditors;
+use crate::ledger::{ExportFilter, Exporter, Format, checkpoint};
+use crate::storage;
+use crate::tokens::SigningKey;
+
+/// An authenticated auditor, by name.
+pub struct Auditor(pub String);
+
+impl FromRequest for Auditor {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = request
+            .headers()
+            .get("Authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::to_owned);
+        let db = request.app_data::<web::Data<DatabaseConnection>>().cloned();
+        Box::pin(async move {
+            let (Some(key), Some(db)) = (key, db) else {
+                return Err(ApiError::AuditorUnauthorized);
+            };
+            let presented = auditors::hash_key(&key);
+            match storage::find_auditor(db.get_ref(), &presented).await? {
+                Some((name, stored)) if auditors::same_hash(&presented, &stored) => {
+                    Ok(Auditor(name))
+                }
+                _ => Err(ApiError::AuditorUnauthorized),
+            }
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    site: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// An RFC 3339 bound as ledger time text.
+fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+    value
+        .map(|v| {
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .map(crate::clock::format)
+                .map_err(|_| {
+                    ApiError::BadRequest(format!(
+                        "`{name}` must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// `GET /v1/audit/events`: the ledger for a period, streamed.
+pub async fn export_events(
+    auditor: Auditor,
+    query: web::Query<ExportQuery>,
+    db: web::Data<DatabaseConnection>,
+    key: web::Data<SigningKey>,
+    issuer: web::Data<Issuer>,
+) -> Result<HttpResponse, ApiError> {
+    let format = Format::parse(query.format.as_deref().unwrap_or("ndjson"))
+        .ok_or_else(|| ApiError::BadRequest("`format` must be ndjson or csv".to_owned()))?;
+    let filter = ExportFilter {
+        site: query.site.clone(),
+        from: bound("from", query.from.as_deref())?,
+        to: bound("to", query.to.as_deref())?,
+    };
+    let described = serde_json::to_string(&filter).map_err(|e| ApiError::Internal(e.into()))?;
+    storage::log_audit(
+        db.get_ref(),
+        &auditor.0,
+        "export",
+        &described,
+        &crate::clock::now(),
+    )
+    .await?;
+    tracing::info!(auditor = %auditor.0, filter = %described, "ledger export");
+    let exporter = Exporter::new(
+        db.get_ref().clone(),
+        key.into_inner(),
+        issuer.0.clone(),
+        auditor.0,
+        filter,
+    )
+    .await?;
+    let body = futures::stream::unfold((exporter, true), move |(mut exporter, first)| async move {
+        match exporter.next_page().await {
+            Ok(Some(lines)) => {
+                let bytes = web::Bytes::from(format.encode(&lines, first));
+                Some((Ok::<_, actix_web::Error>(bytes), (exporter, false)))
+            }
+            Ok(None) => None,
+            Err(error) => {
+                // Headers are gone; ending without the seal makes the
+                // truncation visible to any verifier.
+                tracing::error!(%error, "export aborted");
+                None
+            }
+        }
+    });
+    let extension = if format == Format::Csv {
+        "csv"
+    } else {
+        "ndjson"
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"consent-ledger.{extension}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .streaming(body))
+}
+
+/// `GET /v1/audit/checkpoints`: the most recent signed checkpoints.
+pub async fn list_checkpoints(
+    _auditor: Auditor,
+    db: web::Data<DatabaseConnection>,
+) -> Result<HttpResponse, ApiError> {
+    let checkpoints = storage::recent_checkpoints(db.get_ref(), 1000).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(checkpoints))
+}
+
+/// `POST /v1/audit/checkpoints`: sign every chain head now.
+pub async fn create_checkpoints(
+    auditor: Auditor,
+    db: web::Data<DatabaseConnection>,
+    key: web::Data<SigningKey>,
+    issuer: web::Data<Issuer>,
+) -> Result<HttpResponse, ApiError> {
+    storage::log_audit(
+        db.get_ref(),
+        &auditor.0,
+        "checkpoint",
+        "{}",
+        &crate::clock::now(),
+    )
+    .await?;
+    let made = checkpoint::checkpoint_heads(db.get_ref(), &key, &issuer.0, "on-demand").await?;
+    Ok(HttpResponse::Created().json(made))
+}

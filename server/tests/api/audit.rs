@@ -1,0 +1,298 @@
+//! Auditors: keys, the export that proves itself, and its verification
+//! offline with nothing but the file and the JWKS.
+
+use consent_server::ledger::{FileError, Format, verify_export};
+use consent_server::tokens::keys_from_jwks;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, all, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(export_round_trip_verifies_offline_and_every_tampering_is_named);
+
+/// Adds an auditor through the CLI and returns the key it printed.
+fn add_auditor(app: &TestApp, name: &str) -> String {
+    let output = app.cli(&["auditors", "add", name]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+async fn export(app: &TestApp, key: &str, query: &str) -> Vec<u8> {
+    let response = app
+        .client
+        .get(app.url(&format!("/v1/audit/events?{query}")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "export {query}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+fn verify(
+    app_jwks: &Value,
+    bytes: &[u8],
+    format: Format,
+) -> Result<consent_server::ledger::OfflineReport, String> {
+    verify_export(bytes, format, &keys_from_jwks(app_jwks), "nexxt-consent").map_err(|e| match e {
+        FileError::Broken(b) => b.to_string(),
+        FileError::Io(e) => e.to_string(),
+    })
+}
+
+fn lines(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8(bytes.to_vec())
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn join(lines: &[String]) -> Vec<u8> {
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+async fn export_round_trip_verifies_offline_and_every_tampering_is_named(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let key = add_auditor(&app, "dpo");
+    for i in 0..6 {
+        app.consent(all("www", i % 2 == 0)).await;
+    }
+    let checkpoint = app
+        .client
+        .post(app.url("/v1/audit/checkpoints"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(checkpoint.status(), 201);
+    let erased = app.consent(all("www", true)).await;
+    app.delete_consent(
+        erased["consent_id"].as_str().unwrap(),
+        erased["token"].as_str(),
+    )
+    .await;
+    for _ in 0..3 {
+        app.consent(all("www", true)).await;
+    }
+    let jwks = app.jwks().await;
+
+    let ndjson = export(&app, &key, "format=ndjson").await;
+    let report = verify(&jwks, &ndjson, Format::Ndjson).expect("intact ndjson export verifies");
+    assert_eq!(
+        (report.events, report.checkpoints, report.chains),
+        (11, 1, 1)
+    );
+    let csv = export(&app, &key, "format=csv").await;
+    assert_eq!(
+        verify(&jwks, &csv, Format::Csv)
+            .expect("intact csv export verifies")
+            .events,
+        11
+    );
+
+    // The CLI, offline: only the file and the JWKS.
+    let dir = &app.data_dir;
+    std::fs::write(dir.join("export.ndjson"), &ndjson).unwrap();
+    std::fs::write(dir.join("export.csv"), &csv).unwrap();
+    std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
+    for file in ["export.ndjson", "export.csv"] {
+        let out = offline_cli(&app, file);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    // Line 1 is the checkpoint, lines 2.. the events (vector index + 1), the last the seal.
+    let original = lines(&ndjson);
+    let edit = |n: usize| {
+        let mut l = original.clone();
+        l[n] = l[n]
+            .replace("\"analytics\":true", "\"analytics\":false")
+            .replace(
+                "\"analytics\":false,\"experience\":false",
+                "\"analytics\":true,\"experience\":false",
+            );
+        l
+    };
+    let mut dropped = original.clone();
+    dropped.remove(4);
+    let mut swapped = original.clone();
+    swapped.swap(3, 4);
+    // A forged event squeezed in before the real one at that position.
+    let mut inserted = original.clone();
+    inserted.insert(5, edit(5)[5].clone());
+    let mut truncated = original.clone();
+    truncated.pop();
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        ("edited field", edit(3), "line 4 (chain"),
+        ("dropped line", dropped, "line 5 (chain"),
+        ("swapped lines", swapped, "line 4 (chain"),
+        ("inserted line", inserted, "line 6 (chain"),
+        ("cut after the last checkpoint", truncated, "no seal"),
+    ];
+    for (case, tampered, expected) in cases {
+        let error = verify(&jwks, &join(&tampered), Format::Ndjson).expect_err(case);
+        assert!(error.contains(expected), "{case}: {error}");
+    }
+    std::fs::write(dir.join("export.ndjson"), join(&edit(3))).unwrap();
+    let out = offline_cli(&app, "export.ndjson");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("EXPORT TAMPERED: line 4"));
+}
+
+fn offline_cli(app: &TestApp, file: &str) -> std::process::Output {
+    let input = app.data_dir.join(file);
+    let jwks = app.data_dir.join("jwks.json");
+    std::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+        .args([
+            "audit",
+            "verify",
+            "--input",
+            input.to_str().unwrap(),
+            "--jwks",
+            jwks.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn site_and_period_filters_elide_other_events_and_still_verify() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let key = add_auditor(&app, "dpo");
+    app.consent(all("www", true)).await;
+    let app_body = json!({"site": "app", "policy_version": crate::helpers::current_version("app"), "choices": {"necessary": true, "support": true}});
+    assert_eq!(app.post_consent(&app_body).await.status(), 201);
+    app.consent(all("www", false)).await;
+    let bytes = export(
+        &app,
+        &key,
+        "site=www&from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z",
+    )
+    .await;
+    let report =
+        verify(&app.jwks().await, &bytes, Format::Ndjson).expect("filtered export verifies");
+    assert_eq!((report.events, report.elided), (2, 1));
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        !text.contains("\"site\":\"app\""),
+        "the other site's event is elided, not exported"
+    );
+    let empty = export(&app, &key, "from=2999-01-01T00:00:00Z").await;
+    assert_eq!(
+        verify(&app.jwks().await, &empty, Format::Ndjson)
+            .expect("an empty period is sealed too")
+            .events,
+        0
+    );
+}
+
+#[tokio::test]
+async fn every_audit_endpoint_needs_a_valid_unrevoked_key_and_exports_are_logged() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let key = add_auditor(&app, "dpo");
+    let endpoints = [
+        ("GET", "/v1/audit/events"),
+        ("GET", "/v1/audit/checkpoints"),
+        ("POST", "/v1/audit/checkpoints"),
+    ];
+    let call = |method: &str, path: &str, key: Option<&str>| {
+        let request = if method == "GET" {
+            app.client.get(app.url(path))
+        } else {
+            app.client.post(app.url(path))
+        };
+        let request = match key {
+            Some(k) => request.bearer_auth(k),
+            None => request,
+        };
+        request.send()
+    };
+    for (method, path) in endpoints {
+        assert_eq!(
+            call(method, path, None).await.unwrap().status(),
+            401,
+            "{method} {path} without key"
+        );
+        assert_eq!(
+            call(method, path, Some("nxa_wrong"))
+                .await
+                .unwrap()
+                .status(),
+            401,
+            "{method} {path} wrong key"
+        );
+        assert!(
+            call(method, path, Some(&key))
+                .await
+                .unwrap()
+                .status()
+                .is_success(),
+            "{method} {path} with key"
+        );
+    }
+    let bad = app
+        .client
+        .get(app.url("/v1/audit/events?from=yesterday"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let revoke = app.cli(&["auditors", "revoke", "dpo"]);
+    assert!(revoke.status.success());
+    for (method, path) in endpoints {
+        assert_eq!(
+            call(method, path, Some(&key)).await.unwrap().status(),
+            401,
+            "{method} {path} revoked"
+        );
+    }
+    let log = consent_server::storage::audit_entries(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|(who, action, _, _)| who == "dpo" && action == "export")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn cli_export_verifies_offline() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    for _ in 0..3 {
+        app.consent(all("www", true)).await;
+    }
+    let out = app.data_dir.join("cli.csv");
+    let output = app.cli(&[
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(
+        verify(&app.jwks().await, &bytes, Format::Csv)
+            .unwrap()
+            .events,
+        3
+    );
+}
