@@ -46,6 +46,13 @@ impl Application {
             settings.issuer.clone(),
             settings.checkpoint_interval,
         );
+        spawn_daily_purge(
+            db.clone(),
+            key.clone(),
+            settings.issuer.clone(),
+            policies.clone(),
+            settings.checkpoint_interval > 0,
+        );
         let writer = LedgerWriter::start(db.clone(), metrics.clone()).await?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("while binding {} (set --bind)", settings.bind))?;
@@ -137,6 +144,32 @@ fn spawn_checkpoints(
                 }
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "signing checkpoints failed"),
+            }
+        }
+    });
+}
+
+/// Deletes what retention no longer allows, once a day. Off together with
+/// checkpoints (tests and benchmarks), which it relies on.
+fn spawn_daily_purge(
+    db: sea_orm::DatabaseConnection,
+    key: std::sync::Arc<SigningKey>,
+    issuer: String,
+    policies: PolicySet,
+    enabled: bool,
+) {
+    if !enabled {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            ticks.tick().await;
+            let now = time::OffsetDateTime::now_utc();
+            if let Err(error) =
+                crate::ledger::purge::purge(&db, &key, &issuer, &policies, now, false).await
+            {
+                tracing::error!(%error, "retention purge failed");
             }
         }
     });

@@ -39,6 +39,23 @@ enum Command {
     /// Manage auditor API keys.
     #[command(subcommand)]
     Auditors(auditors::AuditorsCommand),
+    /// Delete events older than their site's retention (a signed checkpoint
+    /// marks each cut, so what remains still verifies). `serve` does it daily.
+    Purge(PurgeArgs),
+}
+
+#[derive(clap::Args)]
+struct PurgeArgs {
+    /// Say what would be deleted, delete nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Directory with organization.toml and sites/*.toml [default: the shipped policies]
+    #[arg(long, env = "CONSENT_POLICIES")]
+    policies: Option<std::path::PathBuf>,
+    #[arg(long, env = "CONSENT_ISSUER", default_value = "nexxt-consent")]
+    issuer: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 impl Cli {
@@ -49,6 +66,7 @@ impl Cli {
             Command::Migrate(args) => migrate(args).await,
             Command::Audit(command) => command.run().await,
             Command::Auditors(command) => command.run().await,
+            Command::Purge(args) => purge(args).await,
         };
         result.unwrap_or_else(|error| {
             eprintln!("error: {error:#}");
@@ -70,6 +88,33 @@ async fn migrate(args: DatabaseArgs) -> anyhow::Result<ExitCode> {
     let db = open(args).await?.0;
     drop(db);
     println!("migrations applied");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn purge(args: PurgeArgs) -> anyhow::Result<ExitCode> {
+    let policies = match &args.policies {
+        Some(dir) => policies::PolicySet::load_dir(dir)?,
+        None => policies::PolicySet::shipped()?,
+    };
+    let (db, settings) = open(args.database).await?;
+    let key = crate::tokens::SigningKey::load_or_generate(&settings.data_dir)?;
+    storage::upsert_key(&db, key.public(), &crate::clock::now()).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let plans =
+        crate::ledger::purge::purge(&db, &key, &args.issuer, &policies, now, args.dry_run).await?;
+    let verb = if args.dry_run {
+        "would delete"
+    } else {
+        "deleted"
+    };
+    for plan in &plans {
+        println!(
+            "chain {}: {verb} {} events (through seq {})",
+            plan.chain_id, plan.events, plan.through_seq
+        );
+    }
+    let total: u64 = plans.iter().map(|p| p.events).sum();
+    println!("{verb} {total} events past retention");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,6 +11,7 @@ mod export;
 mod export_file;
 mod export_line;
 mod offline;
+pub mod purge;
 mod verify;
 mod writer;
 

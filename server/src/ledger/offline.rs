@@ -99,7 +99,7 @@ impl<'k> OfflineVerifier<'k> {
                 format!("signed by key {kid}, which the JWKS does not hold"),
             )
         })?;
-        tokens::verify_statement(token, key, &self.issuer)
+        tokens::verify_statement(token, key, Some(&self.issuer))
             .map_err(|_| self.broken(line, "the signature does not verify"))
     }
 

@@ -4,9 +4,11 @@ use std::fmt;
 
 use sea_orm::ConnectionTrait;
 
+use super::checkpoint::CheckpointClaims;
 use super::{GENESIS_HASH, canonical};
 use crate::domain::StoredEvent;
 use crate::storage::{self, ChainHead, StorageError};
+use crate::tokens;
 
 const PAGE: u64 = 1000;
 
@@ -82,6 +84,10 @@ async fn verify_chain(
     report: &mut VerifyReport,
 ) -> Result<(), VerifyError> {
     let mut checker = ChainChecker::new(&head.chain_id);
+    if let Some((seq, hash)) = purge_anchor(db, head).await? {
+        checker.seq = seq;
+        checker.prev_hash = hash;
+    }
     loop {
         let page = match storage::chain_page(db, &head.chain_id, checker.seq, head.seq, PAGE).await
         {
@@ -109,6 +115,47 @@ async fn verify_chain(
         return Err(tampered(None, &head.chain_id, checker.seq + 1, &reason));
     }
     beyond_head(db, head).await
+}
+
+/// Where a chain cut by a retention purge now starts: the signed `purge`
+/// checkpoint just before its first remaining event. Anything else missing
+/// from the front was removed by hand.
+async fn purge_anchor(
+    db: &impl ConnectionTrait,
+    head: &ChainHead,
+) -> Result<Option<(i64, String)>, VerifyError> {
+    let first = storage::min_seq(db, &head.chain_id).await?;
+    let boundary_seq = match first {
+        Some(1) => return Ok(None),
+        Some(first) => first - 1,
+        None if head.seq == 0 => return Ok(None),
+        None => head.seq,
+    };
+    let Some(boundary) = storage::purge_boundary(db, &head.chain_id, boundary_seq).await? else {
+        let reason = "events at the start of the chain were removed without a purge";
+        return Err(tampered(None, &head.chain_id, boundary_seq, reason));
+    };
+    let signed = match tokens::key_id(&boundary.token) {
+        Ok(kid) => match storage::find_key(db, &kid).await? {
+            Some(key) => {
+                tokens::verify_statement::<CheckpointClaims>(&boundary.token, &key, None).ok()
+            }
+            None => None,
+        },
+        Err(_) => None,
+    };
+    let genuine = signed.is_some_and(|c| {
+        c.chain == head.chain_id && c.seq == boundary.seq && c.hash == boundary.hash
+    });
+    if !genuine {
+        return Err(tampered(
+            None,
+            &head.chain_id,
+            boundary_seq,
+            "the purge checkpoint's signature does not verify",
+        ));
+    }
+    Ok(Some((boundary.seq, boundary.hash)))
 }
 
 /// Events after the head that no commit of the writer put there. The last

@@ -118,6 +118,73 @@ pub async fn chain_range(
     })
 }
 
+/// The first seq of a chain at or after `cutoff` (ledger time), for one site
+/// or (with `site = None`) for every site not in `except`.
+pub async fn first_seq_since(
+    db: &impl ConnectionTrait,
+    chain_id: &str,
+    cutoff: &str,
+    site: Option<&str>,
+    except: &[String],
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    let mut query = Entity::find()
+        .select_only()
+        .column_as(Column::Seq.min(), "first")
+        .filter(Column::ChainId.eq(chain_id))
+        .filter(Column::RecordedAt.gte(cutoff));
+    query = match site {
+        Some(site) => query.filter(Column::Site.eq(site)),
+        None => query.filter(Column::Site.is_not_in(except.iter().cloned())),
+    };
+    let first: Option<Option<i64>> = query.into_tuple().one(db).await?;
+    Ok(first.flatten())
+}
+
+/// The lowest seq stored for a chain.
+pub async fn min_seq(
+    db: &impl ConnectionTrait,
+    chain_id: &str,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    let first: Option<Option<i64>> = Entity::find()
+        .select_only()
+        .column_as(Column::Seq.min(), "first")
+        .filter(Column::ChainId.eq(chain_id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(first.flatten())
+}
+
+/// Deletes a chain's events up to and including `seq`; returns how many.
+pub async fn delete_through(
+    db: &impl ConnectionTrait,
+    chain_id: &str,
+    seq: i64,
+) -> Result<u64, sea_orm::DbErr> {
+    let result = Entity::delete_many()
+        .filter(Column::ChainId.eq(chain_id))
+        .filter(Column::Seq.lte(seq))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// The hash of one event of a chain.
+pub async fn hash_at(
+    db: &impl ConnectionTrait,
+    chain_id: &str,
+    seq: i64,
+) -> Result<Option<String>, sea_orm::DbErr> {
+    Entity::find()
+        .select_only()
+        .column(Column::Hash)
+        .filter(Column::ChainId.eq(chain_id))
+        .filter(Column::Seq.eq(seq))
+        .into_tuple()
+        .one(db)
+        .await
+}
+
 /// The highest seq stored for a chain.
 pub async fn max_seq(
     db: &impl ConnectionTrait,

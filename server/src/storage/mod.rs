@@ -20,8 +20,8 @@ pub use checkpoints::{
 };
 pub use connect::{connect, migrate};
 pub use events::{
-    chain_page, chain_range, count_events, events_of, insert_events, max_seq, orphan_chains,
-    redact_subject,
+    chain_page, chain_range, count_events, delete_through, events_of, first_seq_since, hash_at,
+    insert_events, max_seq, min_seq, orphan_chains, redact_subject,
 };
 pub use keys::{PublicKeyRow, active_keys, find_key, upsert_key};
 

@@ -12,5 +12,6 @@ mod my_consent;
 mod ops;
 mod policy;
 mod privacy;
+mod purge;
 mod size_budget;
 mod subject;
