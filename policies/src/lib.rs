@@ -24,7 +24,7 @@ pub use model::{
     BannerTexts, CONSENT_MODE_KEYS, Category, Cookie, Localized, NECESSARY, Organization,
     Processor, SiteInfo, SitePolicy, Vendor,
 };
-pub use statement::{Insert, Section, Statement, StatementLabels, SubjectLabels};
+pub use statement::{Insert, ReportLabels, Section, Statement, StatementLabels, SubjectLabels};
 pub use validate::{Violation, validate};
 
 /// The organisation file, relative to a policy directory.

@@ -15,7 +15,29 @@ pub struct Statement {
     pub labels: StatementLabels,
     /// The data subject's page (`/my-consent`).
     pub subject: SubjectLabels,
+    /// The auditor's report (`/audit/report`).
+    pub report: ReportLabels,
     pub sections: Vec<Section>,
+}
+
+/// Words of the auditor's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportLabels {
+    pub title: String,
+    pub period: String,
+    pub everything: String,
+    pub decisions: String,
+    pub withdrawals: String,
+    pub per_day: String,
+    pub opt_in: String,
+    pub shares: String,
+    pub accept_all: String,
+    pub reject_all: String,
+    pub custom: String,
+    pub gpc: String,
+    pub versions: String,
+    pub vendors: String,
 }
 
 /// Words of the page where visitors see, download and erase their records.

@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod routes;
 pub mod startup;
+pub mod stats;
 pub mod storage;
 pub mod telemetry;
 pub mod templates;

@@ -8,6 +8,8 @@ use handlebars::Handlebars;
 pub const LOADER: &str = "loader.js";
 /// Name of the data subject page template.
 pub const MY_CONSENT: &str = "my-consent";
+/// Name of the auditor's report template.
+pub const REPORT: &str = "report";
 /// Name of the privacy statement template.
 pub const PRIVACY: &str = "privacy";
 
@@ -41,6 +43,7 @@ pub fn pages() -> anyhow::Result<Pages> {
         hb.register_template_string(name, *template)?;
     }
     hb.register_template_string(PRIVACY, include_str!("../templates/privacy.html.hbs"))?;
+    hb.register_template_string(REPORT, include_str!("../templates/report.html.hbs"))?;
     hb.register_template_string(MY_CONSENT, include_str!("../templates/my-consent.html.hbs"))?;
     Ok(Pages(hb))
 }

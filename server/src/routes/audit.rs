@@ -55,7 +55,7 @@ pub struct ExportQuery {
 }
 
 /// An RFC 3339 bound as ledger time text.
-fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+pub(super) fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
     value
         .map(|v| {
             time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)

@@ -10,6 +10,7 @@ mod ops;
 mod policy;
 mod privacy;
 mod problem;
+mod report;
 mod request_log;
 mod state;
 mod subject;
@@ -83,6 +84,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/v1/audit/checkpoints",
             web::post().to(audit::create_checkpoints),
         )
+        .route("/v1/audit/stats", web::get().to(report::stats_json))
+        .route("/audit/report", web::get().to(report::report_html))
         .route(
             "/v1/consents/{consent_id}",
             web::get().to(subject::read_history),

@@ -185,6 +185,34 @@ pub async fn hash_at(
         .await
 }
 
+/// A page of events for statistics, by row id, filtered like an export.
+pub async fn stats_page(
+    db: &impl ConnectionTrait,
+    site: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<(i64, StoredEvent)>, StorageError> {
+    let mut query = Entity::find().filter(Column::Id.gt(after_id));
+    if let Some(site) = site {
+        query = query.filter(Column::Site.eq(site));
+    }
+    if let Some(from) = from {
+        query = query.filter(Column::RecordedAt.gte(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(Column::RecordedAt.lt(to));
+    }
+    let rows = query.order_by_asc(Column::Id).limit(limit).all(db).await?;
+    rows.into_iter()
+        .map(|row| {
+            let id = row.id;
+            from_row(row).map(|e| (id, e))
+        })
+        .collect()
+}
+
 /// The highest seq stored for a chain.
 pub async fn max_seq(
     db: &impl ConnectionTrait,

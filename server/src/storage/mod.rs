@@ -21,7 +21,7 @@ pub use checkpoints::{
 pub use connect::{connect, migrate};
 pub use events::{
     chain_page, chain_range, count_events, delete_through, events_of, first_seq_since, hash_at,
-    insert_events, max_seq, min_seq, orphan_chains, redact_subject,
+    insert_events, max_seq, min_seq, orphan_chains, redact_subject, stats_page,
 };
 pub use keys::{PublicKeyRow, active_keys, find_key, upsert_key};
 

@@ -13,5 +13,6 @@ mod ops;
 mod policy;
 mod privacy;
 mod purge;
+mod report;
 mod size_budget;
 mod subject;
