@@ -70,6 +70,18 @@ pub(super) fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, A
 }
 
 /// `GET /v1/audit/events`: the ledger for a period, streamed.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/events",
+    params(
+        ("site" = Option<String>, Query, description = "Only this site's events in full; others elided"),
+        ("from" = Option<String>, Query, description = "RFC 3339, inclusive"),
+        ("to" = Option<String>, Query, description = "RFC 3339, exclusive"),
+        ("format" = Option<String>, Query, description = "`ndjson` (default) or `csv`"),
+    ),
+    security(("auditor_key" = [])),
+    responses((status = 200, description = "The sealed export, streamed"), (status = 400), (status = 401))
+)]
 pub async fn export_events(
     auditor: Auditor,
     query: web::Query<ExportQuery>,
@@ -133,6 +145,8 @@ pub async fn export_events(
 }
 
 /// `GET /v1/audit/checkpoints`: the most recent signed checkpoints.
+#[utoipa::path(get, path = "/v1/audit/checkpoints", security(("auditor_key" = [])),
+    responses((status = 200, body = Vec<crate::storage::CheckpointRow>), (status = 401)))]
 pub async fn list_checkpoints(
     _auditor: Auditor,
     db: web::Data<DatabaseConnection>,
@@ -144,6 +158,8 @@ pub async fn list_checkpoints(
 }
 
 /// `POST /v1/audit/checkpoints`: sign every chain head now.
+#[utoipa::path(post, path = "/v1/audit/checkpoints", security(("auditor_key" = [])),
+    responses((status = 201, body = Vec<crate::storage::CheckpointRow>), (status = 401)))]
 pub async fn create_checkpoints(
     auditor: Auditor,
     db: web::Data<DatabaseConnection>,

@@ -36,6 +36,10 @@ pub use state::{Issuer, Policies};
         ops::health,
         ops::jwks,
         ops::metrics,
+        audit::export_events,
+        audit::list_checkpoints,
+        audit::create_checkpoints,
+        report::stats_json,
     ),
     modifiers(&BearerToken)
 )]
@@ -51,9 +55,13 @@ impl utoipa::Modify for BearerToken {
             .bearer_format("JWT")
             .description(Some("The consent token returned by POST /v1/consents"))
             .build();
-        api.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme("consent_token", SecurityScheme::Http(scheme));
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("consent_token", SecurityScheme::Http(scheme));
+        let auditor = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some("An auditor key from `consent-server auditors add`"))
+            .build();
+        components.add_security_scheme("auditor_key", SecurityScheme::Http(auditor));
     }
 }
 

@@ -29,6 +29,17 @@ fn filter(query: &StatsQuery) -> Result<ExportFilter, ApiError> {
 }
 
 /// `GET /v1/audit/stats`.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/stats",
+    params(
+        ("site" = Option<String>, Query, description = "One site, or all"),
+        ("from" = Option<String>, Query, description = "RFC 3339, inclusive"),
+        ("to" = Option<String>, Query, description = "RFC 3339, exclusive"),
+    ),
+    security(("auditor_key" = [])),
+    responses((status = 200, body = Stats), (status = 400), (status = 401))
+)]
 pub async fn stats_json(
     auditor: Auditor,
     query: web::Query<StatsQuery>,

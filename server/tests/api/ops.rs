@@ -49,6 +49,9 @@ async fn openapi_describes_every_public_route() {
         "/.well-known/jwks.json",
         "/healthz",
         "/metrics",
+        "/v1/audit/events",
+        "/v1/audit/checkpoints",
+        "/v1/audit/stats",
     ] {
         assert!(
             paths.contains_key(path),
