@@ -93,7 +93,7 @@ fn draft(i: usize) -> EventDraft {
         policy_version: "2026-11-25".into(),
         policy_hash: "0".repeat(64),
         choices,
-        gpc: i % 10 == 0,
+        gpc: i.is_multiple_of(10),
         locale: Some("nl".into()),
         url: Some("https://www.nexxtjourneys.com/prijzen".into()),
         ip_prefix: Some(format!("192.0.{}.0/24", i % 256)),
