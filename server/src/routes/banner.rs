@@ -96,6 +96,8 @@ pub async fn banner_document(
         .filter(|l| policy.site.languages.iter().any(|x| x == l))
         .unwrap_or(&policy.site.default_language);
     let local = |text: &BTreeMap<String, String>| text.get(lang).cloned().unwrap_or_default();
+    // Cookie lifetimes in words ("13 maanden"), as the privacy statement has them.
+    let statement = policies.0.statement(lang);
     let categories: Vec<_> = policy
         .categories
         .iter()
@@ -106,7 +108,10 @@ pub async fn banner_document(
                     let cookies: Vec<_> = v
                         .cookies
                         .iter()
-                        .map(|k| json!({ "name": k.name, "prefix": k.prefix, "lifetime": k.lifetime }))
+                        .map(|k| {
+                            let lifetime = statement.map_or_else(|| k.lifetime.clone(), |s| s.lifetime(&k.lifetime));
+                            json!({ "name": k.name, "prefix": k.prefix, "lifetime": lifetime })
+                        })
                         .collect();
                     json!({ "name": v.name, "purpose": local(&v.purpose), "cookies": cookies })
                 })

@@ -143,6 +143,19 @@ async fn export_round_trip_verifies_offline_and_every_tampering_is_named(backend
         let error = verify(&jwks, &join(&tampered), Format::Ndjson).expect_err(case);
         assert!(error.contains(expected), "{case}: {error}");
     }
+    let csv_lines = lines(&csv);
+    let mut csv_edited = csv_lines.clone();
+    csv_edited[4] = csv_edited[4].replacen("\"\"analytics\"\":true", "\"\"analytics\"\":false", 1);
+    assert!(
+        csv_edited[4] != csv_lines[4],
+        "the CSV edit changed something"
+    );
+    let error = verify(&jwks, &join(&csv_edited), Format::Csv).expect_err("edited csv");
+    assert!(error.contains("line 5 (chain"), "csv: {error}");
+    let mut csv_dropped = csv_lines.clone();
+    csv_dropped.remove(3);
+    let error = verify(&jwks, &join(&csv_dropped), Format::Csv).expect_err("dropped csv line");
+    assert!(error.contains("line 4 (chain"), "csv: {error}");
     std::fs::write(dir.join("export.ndjson"), join(&edit(3))).unwrap();
     let out = offline_cli(&app, "export.ndjson");
     assert_eq!(out.status.code(), Some(1));
