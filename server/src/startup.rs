@@ -74,8 +74,11 @@ impl Application {
             web::Data::new(templates::scripts()?),
             web::Data::new(templates::pages()?),
         );
+        let origins = allowed_origins(&state.0.0);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors(origins.clone()))
+                .wrap(security_headers())
                 .wrap(from_fn(routes::observe_requests))
                 .wrap(Compress::default())
                 .app_data(state.0.clone())
@@ -106,6 +109,53 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Every origin a policy names: the only pages that may call the API, load
+/// the banner module or read its wasm from another origin.
+fn allowed_origins(policies: &PolicySet) -> std::sync::Arc<Vec<String>> {
+    let mut origins: Vec<String> = policies
+        .sites()
+        .flat_map(|s| s.policy.site.origins.clone())
+        .collect();
+    origins.sort();
+    origins.dedup();
+    std::sync::Arc::new(origins)
+}
+
+/// Requests that name a foreign origin are refused outright (400), not only
+/// left unreadable: a page elsewhere cannot record or erase consent. The
+/// server's own pages (the demo, /my-consent) are same-origin.
+fn cors(origins: std::sync::Arc<Vec<String>>) -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
+            let own = head
+                .headers()
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|host| {
+                    origin
+                        .strip_prefix("http://")
+                        .or_else(|| origin.strip_prefix("https://"))
+                        == Some(host)
+                });
+            own || origins.iter().any(|x| x == origin)
+        })
+        .block_on_origin_mismatch(true)
+        .allowed_methods(["GET", "POST", "DELETE"])
+        .allowed_headers(["Content-Type", "Authorization"])
+        .max_age(3600)
+}
+
+/// Headers every response carries; pages add their own CSP.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
+        .add(("X-Frame-Options", "SAMEORIGIN"))
 }
 
 fn load_policies(settings: &Settings) -> anyhow::Result<PolicySet> {

@@ -14,5 +14,6 @@ mod policy;
 mod privacy;
 mod purge;
 mod report;
+mod security;
 mod size_budget;
 mod subject;

@@ -119,13 +119,43 @@ async fn tokens_that_are_not_this_consents_own_are_refused(backend: Backend) {
     let unsigned = format!("{header}.{payload}.");
     let truncated = &token_of(&mine)[..token_of(&mine).len() - 10];
     let expired = sign_as_app(&app, id_of(&mine), -3600);
-    let cases: [(&str, Option<&str>); 6] = [
+    // HS256 "signed" with the public key as the secret: the classic key-confusion attack.
+    let public_x = app.jwks().await["keys"][0]["x"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hs256 = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &serde_json::json!({"iss": "nexxt-consent", "sub": id_of(&mine), "aud": "www", "exp": 4_000_000_000u64}),
+        &jsonwebtoken::EncodingKey::from_secret(public_x.as_bytes()),
+    )
+    .unwrap();
+    let other_key = {
+        let dir = crate::helpers::temp_dir();
+        let key = SigningKey::load_or_generate(&dir).unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = ConsentClaims {
+            iss: "nexxt-consent".into(),
+            sub: id_of(&mine).into(),
+            aud: "www".into(),
+            iat: now,
+            exp: now + 600,
+            pv: "x".into(),
+            ph: "x".into(),
+            cat: vec![],
+            gpc: false,
+        };
+        key.sign(&claims)
+    };
+    let cases: [(&str, Option<&str>); 8] = [
         ("no token", None),
         ("garbage", Some("not-a-token")),
         ("another consent's token", Some(token_of(&theirs))),
         ("alg none", Some(&unsigned)),
         ("truncated signature", Some(truncated)),
         ("expired", Some(&expired)),
+        ("HS256 with the public key as secret", Some(&hs256)),
+        ("signed by a key we never published", Some(&other_key)),
     ];
     for (case, token) in cases {
         assert_eq!(
