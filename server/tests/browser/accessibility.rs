@@ -93,8 +93,7 @@ async fn banner_meets_wcag_aa_on_both_layers() {
     assert_eq!(second["smallTargets"], json!([]), "settings layer targets");
     let labels = b.js("return [...document.querySelectorAll('#nx-consent input')].every((i) => i.closest('label'))").await;
     assert_eq!(labels, true, "every switch has a label");
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=reject]")
-        .await;
+    b.choose("reject").await;
     b.token().await;
     let after = b
         .js("return document.querySelector('main').getBoundingClientRect().top")

@@ -69,8 +69,7 @@ async fn reject_all_runs_nothing_and_records_every_category_false() {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=reject]")
-        .await;
+    b.choose("reject").await;
     let token = b.token().await;
     let events = history(&app, &token).await["events"].clone();
     assert_eq!(
@@ -94,8 +93,7 @@ async fn accept_all_runs_every_stub_once_after_consent_mode_defaults() {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
-        .await;
+    b.choose("accept").await;
     let ran = b.stubs_ran(8).await;
     for vendor in VENDORS {
         assert_eq!(ran[vendor], 1, "{vendor} ran exactly once");
@@ -145,8 +143,7 @@ async fn custom_choice_runs_only_the_chosen_categories() {
     b.click("#nx-consent button[data-a=settings]").await;
     b.click("#nx-consent input[data-c=analytics]").await;
     b.click("#nx-consent input[data-c=support]").await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
-        .await;
+    b.choose("save").await;
     let ran = b.stubs_ran(2).await;
     assert_eq!(ran, json!({"google-analytics": 1, "intercom": 1}));
     let token = b.token().await;
@@ -160,8 +157,7 @@ async fn return_visit_applies_the_choice_without_banner_or_wasm() {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
-        .await;
+    b.choose("accept").await;
     b.token().await;
     b.open(&app.url("/examples/www/")).await;
     b.stubs_ran(8).await;
@@ -184,15 +180,13 @@ async fn withdrawal_deletes_vendor_cookies_and_is_recorded() {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
-        .await;
+    b.choose("accept").await;
     b.stubs_ran(8).await;
     let first_token = b.token().await;
     assert!(b.cookie("_fbp").await.is_some());
     b.click("#nx-reopen").await;
     b.click("#nx-consent input[data-c=marketing]").await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
-        .await;
+    b.choose("save").await;
     let token = eventually("a new token", || async {
         b.cookie("nexxt_consent")
             .await
@@ -227,8 +221,7 @@ async fn policy_version_bump_asks_again() {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
-        .await;
+    b.choose("accept").await;
     b.token().await;
     // A second instance on the same database and key, with a newer policy.
     let dir = crate::helpers::temp_dir();
@@ -273,8 +266,7 @@ async fn gpc_keeps_marketing_off_and_says_so() {
         .js("return !!document.querySelector('#nx-consent .nx-gpc')")
         .await;
     assert_eq!(notice, true, "the banner says the signal was honoured");
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
-        .await;
+    b.choose("accept").await;
     let ran = b.stubs_ran(4).await;
     assert!(ran.get("facebook-pixel").is_none(), "{ran}");
     let token = b.token().await;
@@ -294,14 +286,12 @@ async fn app_site_keeps_support_off_until_switched_on() {
         .js("return document.querySelector('#nx-consent input[data-c=support]').checked")
         .await;
     assert_eq!(support, false);
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
-        .await;
+    b.choose("save").await;
     b.token().await;
     assert_eq!(b.stubs().await, json!({}));
     b.click("#nx-reopen").await;
     b.click("#nx-consent input[data-c=support]").await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=save]")
-        .await;
+    b.choose("save").await;
     assert_eq!(b.stubs_ran(1).await, json!({"intercom": 1}));
 }
 
@@ -361,8 +351,7 @@ async fn choice_applies_at_once_when_the_server_is_unreachable_and_is_recorded_l
     b.open(&app.url("/examples/www/")).await;
     b.banner_shown().await;
     b.block(&["*/v1/consents"]).await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=accept]")
-        .await;
+    b.choose("accept").await;
     b.stubs_ran(8).await;
     assert!(
         b.cookie("nexxt_consent").await.is_none(),
@@ -405,8 +394,7 @@ async fn public_api_and_dom_event_report_the_decision() {
          document.addEventListener('nexxt:consent', (e) => __seen.push(['event', e.detail.granted]));",
     )
     .await;
-    b.click("#nx-consent .nx-layer:not([hidden]) button[data-a=reject]")
-        .await;
+    b.choose("reject").await;
     b.token().await;
     assert_eq!(
         b.js("return window.__seen").await,

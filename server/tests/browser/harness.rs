@@ -160,6 +160,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Clicks a button (`accept`, `reject`, `save`, `settings`) of the layer shown.
+    pub async fn choose(&self, action: &str) {
+        self.click(&format!(
+            "#nx-consent .nx-layer:not([hidden]) button[data-a={action}]"
+        ))
+        .await;
+    }
+
     pub async fn stubs(&self) -> Value {
         self.js("return window.__stubs || {}").await
     }
