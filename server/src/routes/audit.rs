@@ -24,12 +24,7 @@ impl FromRequest for Auditor {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = request
-            .headers()
-            .get("Authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::to_owned);
+        let key = super::subject::bearer(request).map(str::to_owned);
         let db = request.app_data::<web::Data<DatabaseConnection>>().cloned();
         Box::pin(async move {
             let (Some(key), Some(db)) = (key, db) else {
@@ -54,8 +49,21 @@ pub struct ExportQuery {
     format: Option<String>,
 }
 
+/// What an auditor's query selects: a site (or all) and a period.
+pub(super) fn period(
+    site: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<ExportFilter, ApiError> {
+    Ok(ExportFilter {
+        site: site.map(str::to_owned),
+        from: bound("from", from)?,
+        to: bound("to", to)?,
+    })
+}
+
 /// An RFC 3339 bound as ledger time text.
-pub(super) fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
+fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
     value
         .map(|v| {
             time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
@@ -91,11 +99,11 @@ pub async fn export_events(
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::parse(query.format.as_deref().unwrap_or("ndjson"))
         .ok_or_else(|| ApiError::BadRequest("`format` must be ndjson or csv".to_owned()))?;
-    let filter = ExportFilter {
-        site: query.site.clone(),
-        from: bound("from", query.from.as_deref())?,
-        to: bound("to", query.to.as_deref())?,
-    };
+    let filter = period(
+        query.site.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )?;
     let described = serde_json::to_string(&filter).map_err(|e| ApiError::Internal(e.into()))?;
     storage::log_audit(
         db.get_ref(),

@@ -3,11 +3,11 @@
 //! strict CSP with a fresh nonce.
 
 use actix_web::{HttpResponse, web};
-use base64::Engine;
 use handlebars::Handlebars;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::csp;
 use super::problem::ApiError;
 
 const STUBS: &[(&str, &str)] = &[
@@ -65,23 +65,6 @@ pub struct PageQuery {
     lang: Option<String>,
 }
 
-/// The strict policy the demo is served with: no inline script or style,
-/// scripts only from here or with this response's nonce, wasm allowed.
-pub fn content_security_policy(nonce: &str) -> String {
-    format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
-    )
-}
-
-/// A fresh CSP nonce for one response.
-pub fn nonce() -> String {
-    let mut bytes = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut bytes).expect("the system random generator works");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
 /// `GET /examples/{site}/`: a demo page.
 pub async fn page(
     path: web::Path<String>,
@@ -96,14 +79,14 @@ pub async fn page(
         Some("en") => "en",
         _ => "nl",
     };
-    let nonce = nonce();
+    let nonce = csp::nonce();
     let hb: &Handlebars<'static> = &pages.0;
     let html = hb
         .render(&name, &json!({ "nonce": nonce, "lang": lang }))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header(("Content-Security-Policy", content_security_policy(&nonce)))
+        .insert_header(("Content-Security-Policy", csp::banner_page(&nonce)))
         .insert_header(("Cache-Control", "no-store"))
         .body(html))
 }

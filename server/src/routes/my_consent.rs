@@ -109,10 +109,7 @@ fn html(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
-        ))
+        .insert_header(("Content-Security-Policy", super::csp::SCRIPTLESS))
         .body(body)
 }
 

@@ -117,7 +117,7 @@ pub async fn privacy_statement(
     let statement = set
         .statement(lang)
         .ok_or_else(|| ApiError::NotFound(format!("no statement in `{lang}`")))?;
-    let nonce = super::examples::nonce();
+    let nonce = super::csp::nonce();
     let page = Page {
         lang,
         site: &policy.site.id,
@@ -139,10 +139,7 @@ pub async fn privacy_statement(
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header((
-            "Content-Security-Policy",
-            super::examples::content_security_policy(&nonce),
-        ))
+        .insert_header(("Content-Security-Policy", super::csp::banner_page(&nonce)))
         .insert_header(("Content-Language", lang.to_owned()))
         .body(html))
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
-use super::audit::{Auditor, bound};
+use super::audit::{Auditor, period};
 use super::problem::ApiError;
 use super::state::Policies;
 use crate::ledger::ExportFilter;
@@ -21,11 +21,11 @@ pub struct StatsQuery {
 }
 
 fn filter(query: &StatsQuery) -> Result<ExportFilter, ApiError> {
-    Ok(ExportFilter {
-        site: query.site.clone(),
-        from: bound("from", query.from.as_deref())?,
-        to: bound("to", query.to.as_deref())?,
-    })
+    period(
+        query.site.as_deref(),
+        query.from.as_deref(),
+        query.to.as_deref(),
+    )
 }
 
 /// `GET /v1/audit/stats`.
@@ -180,10 +180,7 @@ pub async fn report_html(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header((
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
-        ))
+        .insert_header(("Content-Security-Policy", super::csp::SCRIPTLESS))
         .body(html))
 }
 

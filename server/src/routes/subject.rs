@@ -167,17 +167,22 @@ async fn authorize(
     issuer: &str,
     id: &ConsentId,
 ) -> Result<ConsentClaims, ApiError> {
-    let token = request
-        .headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized)?;
+    let token = bearer(request).ok_or(ApiError::Unauthorized)?;
     let claims = verify_token(db, issuer, token).await?;
     if claims.sub != id.to_string() {
         return Err(ApiError::Unauthorized);
     }
     Ok(claims)
+}
+
+/// The credential of an `Authorization: Bearer …` header.
+pub(super) fn bearer(request: &HttpRequest) -> Option<&str> {
+    request
+        .headers()
+        .get("Authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
 }
 
 /// Verifies a consent token against the published key it names.

@@ -25,12 +25,20 @@ fn id_of(receipt: &Value) -> &str {
 
 /// A token signed with the app's own key, for claims the API never issues.
 fn sign_as_app(app: &TestApp, sub: &str, exp_in: i64) -> String {
+    sign_claims(app, sub, "www", exp_in)
+}
+
+fn sign_for(app: &TestApp, sub: &str, aud: &str) -> String {
+    sign_claims(app, sub, aud, 600)
+}
+
+fn sign_claims(app: &TestApp, sub: &str, aud: &str, exp_in: i64) -> String {
     let key = SigningKey::load_or_generate(&app.data_dir).unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     key.sign(&ConsentClaims {
         iss: "nexxt-consent".into(),
         sub: sub.into(),
-        aud: "www".into(),
+        aud: aud.into(),
         iat: now,
         exp: now + exp_in,
         pv: "x".into(),
@@ -147,7 +155,15 @@ async fn tokens_that_are_not_this_consents_own_are_refused(backend: Backend) {
         };
         key.sign(&claims)
     };
-    let cases: [(&str, Option<&str>); 8] = [
+    let our_kid = app.jwks().await["keys"][0]["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Our valid token naming a key we never had, and a foreign key's
+    // signature presented under our key's id.
+    let unknown_kid = with_kid(token_of(&mine), "not-one-of-ours");
+    let foreign_under_our_kid = with_kid(&other_key, &our_kid);
+    let cases: [(&str, Option<&str>); 10] = [
         ("no token", None),
         ("garbage", Some("not-a-token")),
         ("another consent's token", Some(token_of(&theirs))),
@@ -156,6 +172,11 @@ async fn tokens_that_are_not_this_consents_own_are_refused(backend: Backend) {
         ("expired", Some(&expired)),
         ("HS256 with the public key as secret", Some(&hs256)),
         ("signed by a key we never published", Some(&other_key)),
+        ("wrong kid", Some(&unknown_kid)),
+        (
+            "another key's signature under our kid",
+            Some(&foreign_under_our_kid),
+        ),
     ];
     for (case, token) in cases {
         assert_eq!(
@@ -170,6 +191,31 @@ async fn tokens_that_are_not_this_consents_own_are_refused(backend: Backend) {
         );
     }
     assert_eq!(app.event_count().await, 2, "refused deletes stored nothing");
+    // Properly signed, right subject, but issued for another audience: no
+    // site holds this consent under that audience, so nothing is disclosed.
+    for audience in ["app", "elsewhere.example"] {
+        let token = sign_for(&app, id_of(&mine), audience);
+        assert_eq!(
+            app.get_history(id_of(&mine), Some(&token)).await.status(),
+            404,
+            "GET with aud {audience}"
+        );
+        assert_eq!(
+            app.delete_consent(id_of(&mine), Some(&token))
+                .await
+                .status(),
+            404,
+            "DELETE with aud {audience}"
+        );
+    }
+    assert_eq!(app.event_count().await, 2, "wrong audiences stored nothing");
+}
+
+/// `token` with its header's `kid` replaced; payload and signature kept.
+fn with_kid(token: &str, kid: &str) -> String {
+    let rest = token.split_once('.').unwrap().1;
+    let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"typ":"JWT","alg":"EdDSA","kid":"{kid}"}}"#));
+    format!("{header}.{rest}")
 }
 
 #[tokio::test]
