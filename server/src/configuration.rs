@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+/// Writes per minute one network may make: far above what a visitor clicks
+/// (a few decisions per visit), far below what fills a database.
+pub const DEFAULT_WRITE_RATE_LIMIT: u32 = 60;
+
 /// Flags shared by every command that opens the database.
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct DatabaseArgs {
@@ -40,6 +44,10 @@ pub struct ServeArgs {
     /// Seconds between signed checkpoints of the ledger; 0 turns them off [default: 3600]
     #[arg(long, env = "CONSENT_CHECKPOINT_INTERVAL")]
     pub checkpoint_interval: Option<u64>,
+    /// Public writes (record, withdraw, erase) per minute per client network;
+    /// 0 turns the limit off, e.g. for benchmarks [default: 60]
+    #[arg(long, env = "CONSENT_WRITE_RATE_LIMIT")]
+    pub write_rate_limit: Option<u32>,
 }
 
 /// The config file: the same settings, all optional.
@@ -52,6 +60,7 @@ struct FileSettings {
     policies: Option<PathBuf>,
     issuer: Option<String>,
     checkpoint_interval: Option<u64>,
+    write_rate_limit: Option<u32>,
 }
 
 /// Where the data lives.
@@ -70,6 +79,8 @@ pub struct Settings {
     pub issuer: String,
     /// Seconds between periodic checkpoints; 0 = none.
     pub checkpoint_interval: u64,
+    /// Public writes per minute per client network; 0 = no limit.
+    pub write_rate_limit: u32,
 }
 
 impl fmt::Debug for DatabaseSettings {
@@ -115,6 +126,10 @@ impl Settings {
                 .checkpoint_interval
                 .or(file.checkpoint_interval)
                 .unwrap_or(3600),
+            write_rate_limit: args
+                .write_rate_limit
+                .or(file.write_rate_limit)
+                .unwrap_or(DEFAULT_WRITE_RATE_LIMIT),
             database: DatabaseSettings::merge(args.database, file.database_url, file.data_dir),
         })
     }

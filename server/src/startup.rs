@@ -13,6 +13,7 @@ use crate::assets::BannerAssets;
 use crate::configuration::{Settings, redact_url};
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
+use crate::rate_limit::WriteLimiter;
 use crate::routes::{self, Issuer, Policies};
 use crate::tokens::SigningKey;
 use crate::{storage, templates};
@@ -61,6 +62,7 @@ impl Application {
             address = %listener.local_addr()?,
             database = %redact_url(&settings.database.url),
             kid = %key.public().kid,
+            write_rate_limit = settings.write_rate_limit,
             "nexxt-consent listening"
         );
         let state = (
@@ -73,10 +75,12 @@ impl Application {
             web::Data::new(BannerAssets::embedded()),
             web::Data::new(templates::scripts()?),
             web::Data::new(templates::pages()?),
+            web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
         );
         let origins = allowed_origins(&state.0.0);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::limit_public_writes))
                 .wrap(cors(origins.clone()))
                 .wrap(security_headers())
                 .wrap(from_fn(routes::observe_requests))
@@ -90,6 +94,7 @@ impl Application {
                 .app_data(state.6.clone())
                 .app_data(state.7.clone())
                 .app_data(state.8.clone())
+                .app_data(state.9.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?

@@ -4,6 +4,7 @@
 mod audit;
 mod banner;
 mod consents;
+mod csp;
 mod examples;
 mod my_consent;
 mod ops;
@@ -14,6 +15,7 @@ mod report;
 mod request_log;
 mod state;
 mod subject;
+mod write_limit;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -23,6 +25,7 @@ pub use examples::PAGES as EXAMPLE_PAGES;
 pub use problem::ApiError;
 pub use request_log::observe_requests;
 pub use state::{Issuer, Policies};
+pub use write_limit::limit_public_writes;
 
 /// The OpenAPI description, assembled from the handlers' annotations.
 #[derive(OpenApi)]

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::domain::ChoicesError;
 use crate::ledger::AppendError;
+use crate::rate_limit::RetryAfter;
 use crate::tokens::InvalidToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("an auditor key is required (Authorization: Bearer <key>)")]
     AuditorUnauthorized,
+    #[error("too many writes from this network; retry after {} s", .0.seconds())]
+    TooManyWrites(RetryAfter),
     #[error("the consent ledger is unavailable; try again")]
     Unavailable,
     #[error("internal error")]
@@ -53,6 +56,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::AuditorUnauthorized => "unauthorized",
+            Self::TooManyWrites(_) => "too-many-writes",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -71,6 +75,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::AuditorUnauthorized => StatusCode::UNAUTHORIZED,
+            Self::TooManyWrites(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -97,6 +102,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if matches!(self, Self::Unauthorized | Self::AuditorUnauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let Self::TooManyWrites(wait) = self {
+            response.insert_header(("Retry-After", wait.seconds().to_string()));
         }
         response.body(body.to_string())
     }

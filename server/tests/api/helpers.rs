@@ -124,6 +124,16 @@ pub async fn spawn_on(
     data_dir: &std::path::Path,
     policies: Option<PathBuf>,
 ) -> TestApp {
+    spawn_limited(db_url, data_dir, policies, 0).await
+}
+
+/// Like [`spawn_on`], with a write rate limit (tests otherwise run without).
+pub async fn spawn_limited(
+    db_url: &str,
+    data_dir: &std::path::Path,
+    policies: Option<PathBuf>,
+    write_rate_limit: u32,
+) -> TestApp {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database: DatabaseSettings {
@@ -133,6 +143,7 @@ pub async fn spawn_on(
         policies,
         issuer: "nexxt-consent".to_owned(),
         checkpoint_interval: 0,
+        write_rate_limit,
     };
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
