@@ -2,6 +2,7 @@
 //! response carries the baseline security headers.
 
 use crate::helpers::{Backend, all, consent_body, spawn_app};
+use crate::server_process::ServerProcess;
 
 #[tokio::test]
 async fn only_the_policies_origins_may_call_the_api_cross_origin() {
@@ -76,66 +77,48 @@ async fn responses_carry_baseline_security_headers() {
             "{path}"
         );
     }
-    let page = app
-        .client
-        .get(app.url("/examples/www/"))
-        .send()
-        .await
-        .unwrap();
-    let csp = page.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        csp.contains("script-src 'self' 'nonce-") && !csp.contains("unsafe-inline"),
-        "{csp}"
-    );
+    // Every HTML page: no inline script; wasm only where the banner runs.
+    for (path, runs_banner) in [
+        ("/examples/www/", true),
+        ("/examples/app/", true),
+        ("/privacy", true),
+        ("/my-consent", false),
+    ] {
+        let page = app.client.get(app.url(path)).send().await.unwrap();
+        assert!(
+            page.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(
+            csp.contains("'wasm-unsafe-eval'"),
+            runs_banner,
+            "{path}: {csp}"
+        );
+        if runs_banner {
+            assert!(csp.contains("script-src 'self' 'nonce-"), "{path}: {csp}");
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        }
+    }
 }
 
 /// What the server writes to its log while serving a visitor never holds the
 /// visitor's token, consent id, network or browser.
 #[tokio::test]
 async fn logs_hold_no_token_consent_id_ip_or_user_agent() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
     let dir = crate::helpers::temp_dir();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_consent-server"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--checkpoint-interval",
-            "0",
-            "--data-dir",
-            dir.to_str().unwrap(),
-        ])
-        .env_remove("RUST_LOG")
-        .env_remove("DATABASE_URL")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("server starts");
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
-    let stderr = server.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(strip_ansi(&line));
-        }
-    });
-    let address = loop {
-        let line = lines_rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .expect("the server logs its address");
-        if let Some(rest) = line
-            .split("address=")
-            .nth(1)
-            .filter(|_| line.contains("listening"))
-        {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let server = ServerProcess::start(&["--data-dir", dir.to_str().unwrap()]);
     let client = reqwest::Client::new();
-    let url = |path: &str| format!("http://{address}{path}");
+    let url = |path: &str| server.url(path);
     let receipt: serde_json::Value = client
         .post(url("/v1/consents"))
         .header("User-Agent", "SecretAgent/7.7")
@@ -168,10 +151,7 @@ async fn logs_hold_no_token_consent_id_ip_or_user_agent() {
         .send()
         .await
         .unwrap();
-    server.kill().unwrap();
-    server.wait().unwrap();
-    reader.join().unwrap(); // every line up to the kill has been read
-    let log: Vec<String> = lines_rx.try_iter().collect();
+    let log = server.kill_and_read_log();
     assert!(
         log.iter()
             .any(|l| l.contains("route=/v1/consents/{consent_id}")),
@@ -191,21 +171,4 @@ async fn logs_hold_no_token_consent_id_ip_or_user_agent() {
         );
     }
     let _ = std::fs::remove_dir_all(dir);
-}
-
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for next in chars.by_ref() {
-                if next.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
