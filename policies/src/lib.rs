@@ -103,10 +103,22 @@ impl PolicySet {
     /// # Errors
     /// When a shipped file is invalid; the crate's tests make sure it is not.
     pub fn shipped() -> Result<Self, LoadError> {
-        let org = parse(Path::new(ORGANIZATION_FILE), SHIPPED_ORGANIZATION)?;
         let sites = SHIPPED_SITES
             .iter()
             .map(|(name, text)| (PathBuf::from(name), (*text).to_owned()));
+        Self::with_sites(sites)
+    }
+
+    /// The shipped organisation and statements with these site files
+    /// instead of the shipped ones: for tools that check a site file
+    /// before it is deployed (and for fuzzing the loader).
+    ///
+    /// # Errors
+    /// As [`PolicySet::load_dir`], naming the given file names.
+    pub fn with_sites(
+        sites: impl IntoIterator<Item = (PathBuf, String)>,
+    ) -> Result<Self, LoadError> {
+        let org = parse(Path::new(ORGANIZATION_FILE), SHIPPED_ORGANIZATION)?;
         let statements = SHIPPED_STATEMENTS.iter().map(|(lang, text)| {
             (
                 PathBuf::from(format!("{STATEMENT_DIR}/{lang}.toml")),
