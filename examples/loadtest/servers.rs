@@ -1,0 +1,150 @@
+//! The servers under load, each a child process of the driver: this same
+//! executable started in a server mode, so nothing needs building first.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A server child; killed when dropped.
+pub struct ServerChild {
+    child: Child,
+    pub address: String,
+}
+
+impl ServerChild {
+    /// `consent-server` with `args`, exactly as the binary runs it
+    /// (logging included), on a free port and without a write limit.
+    pub fn consent(args: &[&str]) -> anyhow::Result<Self> {
+        let mut all = vec![
+            "consent-server",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--checkpoint-interval",
+            "0",
+            "--write-rate-limit",
+            "0",
+        ];
+        all.extend_from_slice(args);
+        Self::start(&all)
+    }
+
+    /// The ceiling: actix-web answering the same routes without doing anything.
+    pub fn noop() -> anyhow::Result<Self> {
+        Self::start(&["noop"])
+    }
+
+    /// The peer: c15t's backend under Node.js (`examples/peers/c15t`), on
+    /// the PostgreSQL database `url`.
+    pub fn c15t(script: &std::path::Path, url: &str) -> anyhow::Result<Self> {
+        let mut command = Command::new("node");
+        command
+            .arg(script)
+            .env("DATABASE_URL", url)
+            .env("PORT", "0");
+        Self::spawn(command)
+    }
+
+    fn start(args: &[&str]) -> anyhow::Result<Self> {
+        let mut command = Command::new(std::env::current_exe()?);
+        command
+            .args(args)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .env_remove("DATABASE_URL");
+        Self::spawn(command)
+    }
+
+    /// Starts `command` and waits for the `address=HOST:PORT` it logs.
+    fn spawn(mut command: Command) -> anyhow::Result<Self> {
+        let mut child = command
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()?;
+        let stderr = child.stderr.take().expect("piped");
+        let (found_tx, found) = std::sync::mpsc::channel();
+        // Reads until the address shows, then keeps draining the log so
+        // the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut found_tx = Some(found_tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let line = strip_ansi(&line);
+                if let Some(rest) = line.split("address=").nth(1)
+                    && let Some(tx) = found_tx.take()
+                {
+                    let address: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                        .collect();
+                    let _ = tx.send(address);
+                }
+            }
+        });
+        let address = found
+            .recv_timeout(Duration::from_secs(60))
+            .map_err(|_| anyhow::anyhow!("the server did not start; run it alone to see why"))?;
+        Ok(Self { child, address })
+    }
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Child mode `noop`: one 201 and one 200 route, nothing else.
+pub fn run_noop() -> std::io::Result<()> {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    actix_web::rt::System::new().block_on(async {
+        let server = HttpServer::new(|| {
+            App::new()
+                .route(
+                    "/v1/consents",
+                    web::post().to(|_body: web::Bytes| async {
+                        HttpResponse::Created()
+                            .content_type("application/json")
+                            .body(r#"{"ok":true}"#)
+                    }),
+                )
+                .route(
+                    "/v1/consents/{id}",
+                    web::get().to(|| async {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(r#"{"ok":true}"#)
+                    }),
+                )
+        })
+        .bind("127.0.0.1:0")?;
+        let address = server.addrs()[0];
+        eprintln!("noop listening address={address}");
+        server.run().await
+    })
+}
+
+/// Child mode `consent-server …`: the real command line.
+pub fn run_consent_server(args: Vec<String>) -> std::process::ExitCode {
+    use clap::Parser;
+    consent_server::telemetry::init();
+    let cli = consent_server::cli::Cli::parse_from(args);
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+    runtime.block_on(cli.run())
+}
+
+/// The log line without its colour codes (an escape ends at its first letter).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(char::is_ascii_alphabetic);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
