@@ -76,6 +76,7 @@ impl Application {
             web::Data::new(templates::scripts()?),
             web::Data::new(templates::pages()?),
             web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
+            web::Data::new(storage::KeyCache::default()),
         );
         let origins = allowed_origins(&state.0.0);
         let server = HttpServer::new(move || {
@@ -95,6 +96,7 @@ impl Application {
                 .app_data(state.7.clone())
                 .app_data(state.8.clone())
                 .app_data(state.9.clone())
+                .app_data(state.10.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?

@@ -48,7 +48,7 @@ async fn cookie_claims(
     issuer: &str,
 ) -> Option<ConsentClaims> {
     let token = request.cookie(CONSENT_COOKIE)?;
-    verify_token(db, issuer, token.value()).await.ok()
+    verify_token(request, db, issuer, token.value()).await.ok()
 }
 
 fn statement<'a>(policies: &'a Policies, query: &LangQuery) -> (&'a str, &'a Statement) {

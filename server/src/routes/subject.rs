@@ -168,7 +168,7 @@ async fn authorize(
     id: &ConsentId,
 ) -> Result<ConsentClaims, ApiError> {
     let token = bearer(request).ok_or(ApiError::Unauthorized)?;
-    let claims = verify_token(db, issuer, token).await?;
+    let claims = verify_token(request, db, issuer, token).await?;
     if claims.sub != id.to_string() {
         return Err(ApiError::Unauthorized);
     }
@@ -187,13 +187,16 @@ pub(super) fn bearer(request: &HttpRequest) -> Option<&str> {
 
 /// Verifies a consent token against the published key it names.
 pub(super) async fn verify_token(
+    request: &HttpRequest,
     db: &DatabaseConnection,
     issuer: &str,
     token: &str,
 ) -> Result<ConsentClaims, ApiError> {
     let kid = tokens::key_id(token)?;
-    let key = storage::find_key(db, &kid)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    let key = match request.app_data::<web::Data<storage::KeyCache>>() {
+        Some(cache) => cache.find(db, &kid).await?,
+        None => storage::find_key(db, &kid).await?,
+    };
+    let key = key.ok_or(ApiError::Unauthorized)?;
     Ok(tokens::verify(token, &key, issuer)?)
 }

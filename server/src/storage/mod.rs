@@ -7,6 +7,7 @@ mod checkpoints;
 mod connect;
 mod entities;
 mod events;
+mod key_cache;
 mod keys;
 
 pub use auditors::{
@@ -23,6 +24,7 @@ pub use events::{
     chain_page, chain_range, count_events, delete_through, events_of, first_seq_since, hash_at,
     insert_events, max_seq, min_seq, orphan_chains, redact_subject, stats_page,
 };
+pub use key_cache::KeyCache;
 pub use keys::{PublicKeyRow, active_keys, find_key, upsert_key};
 
 /// A database failure, or a row that no longer decodes.
