@@ -134,7 +134,7 @@ async function startConsentServer() {
   const address = await new Promise((resolve, reject) => {
     let log = '';
     child.stderr.on('data', (chunk) => {
-      log += String(chunk).replace(/\x1b\[[0-9;]*m/g, ''); // colour codes
+      log += chunk;
       const m = log.match(/address=([0-9.:]+)/);
       if (m) resolve(m[1]);
     });

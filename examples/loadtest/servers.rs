@@ -70,7 +70,6 @@ impl ServerChild {
         std::thread::spawn(move || {
             let mut found_tx = Some(found_tx);
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let line = strip_ansi(&line);
                 if let Some(rest) = line.split("address=").nth(1)
                     && let Some(tx) = found_tx.take()
                 {
@@ -133,18 +132,4 @@ pub fn run_consent_server(args: Vec<String>) -> std::process::ExitCode {
     let cli = consent_server::cli::Cli::parse_from(args);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
     runtime.block_on(cli.run())
-}
-
-/// The log line without its colour codes (an escape ends at its first letter).
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            chars.by_ref().find(char::is_ascii_alphabetic);
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

@@ -73,11 +73,6 @@ impl WriteLimiter {
             Err(RetryAfter(Duration::from_secs_f64(wait)))
         }
     }
-
-    /// Whether any limit applies.
-    pub fn enabled(&self) -> bool {
-        self.per_minute > 0
-    }
 }
 
 impl ClientKey {

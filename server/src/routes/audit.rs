@@ -62,6 +62,18 @@ pub(super) fn period(
     })
 }
 
+/// Records in the audit log who asked for what; returns the filter as logged.
+pub(super) async fn log_access(
+    db: &DatabaseConnection,
+    auditor: &Auditor,
+    action: &str,
+    filter: &ExportFilter,
+) -> Result<String, ApiError> {
+    let described = serde_json::to_string(filter).map_err(|e| ApiError::Internal(e.into()))?;
+    storage::log_audit(db, &auditor.0, action, &described, &crate::clock::now()).await?;
+    Ok(described)
+}
+
 /// An RFC 3339 bound as ledger time text.
 fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
     value
@@ -104,15 +116,7 @@ pub async fn export_events(
         query.from.as_deref(),
         query.to.as_deref(),
     )?;
-    let described = serde_json::to_string(&filter).map_err(|e| ApiError::Internal(e.into()))?;
-    storage::log_audit(
-        db.get_ref(),
-        &auditor.0,
-        "export",
-        &described,
-        &crate::clock::now(),
-    )
-    .await?;
+    let described = log_access(&db, &auditor, "export", &filter).await?;
     tracing::info!(auditor = %auditor.0, filter = %described, "ledger export");
     let exporter = Exporter::new(
         db.get_ref().clone(),

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
-use super::audit::{Auditor, period};
+use super::audit::{Auditor, log_access, period};
 use super::problem::ApiError;
 use super::state::Policies;
 use crate::ledger::ExportFilter;
@@ -46,22 +46,11 @@ pub async fn stats_json(
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter(&query)?;
-    log(&db, &auditor, "stats", &filter).await?;
+    log_access(&db, &auditor, "stats", &filter).await?;
     let stats = stats::compute(db.get_ref(), &filter).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(stats))
-}
-
-async fn log(
-    db: &DatabaseConnection,
-    auditor: &Auditor,
-    action: &str,
-    filter: &ExportFilter,
-) -> Result<(), ApiError> {
-    let described = serde_json::to_string(filter).map_err(|e| ApiError::Internal(e.into()))?;
-    crate::storage::log_audit(db, &auditor.0, action, &described, &crate::clock::now()).await?;
-    Ok(())
 }
 
 #[derive(Serialize)]
@@ -135,7 +124,7 @@ pub async fn report_html(
     pages: web::Data<Pages>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = filter(&query)?;
-    log(&db, &auditor, "report", &filter).await?;
+    log_access(&db, &auditor, "report", &filter).await?;
     let stats = stats::compute(db.get_ref(), &filter).await?;
     let lang = if query.lang.as_deref() == Some("en") {
         "en"

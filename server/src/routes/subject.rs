@@ -193,10 +193,9 @@ pub(super) async fn verify_token(
     token: &str,
 ) -> Result<ConsentClaims, ApiError> {
     let kid = tokens::key_id(token)?;
-    let key = match request.app_data::<web::Data<storage::KeyCache>>() {
-        Some(cache) => cache.find(db, &kid).await?,
-        None => storage::find_key(db, &kid).await?,
-    };
-    let key = key.ok_or(ApiError::Unauthorized)?;
+    let cache = request
+        .app_data::<web::Data<storage::KeyCache>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the key cache is not registered")))?;
+    let key = cache.find(db, &kid).await?.ok_or(ApiError::Unauthorized)?;
     Ok(tokens::verify(token, &key, issuer)?)
 }
