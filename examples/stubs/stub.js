@@ -12,7 +12,9 @@ window.nexxtStub = function (vendor, cookies) {
   }
   (window.__stubSawDefault = window.__stubSawDefault || {})[vendor] = sawDefault;
   cookies.forEach(function (c) {
-    document.cookie = c + "; Path=/; Max-Age=86400; SameSite=Lax";
+    // A day unless the stub gives the vendor's own, shorter lifetime.
+    var age = /;\s*max-age=/i.test(c) ? "" : "; Max-Age=86400";
+    document.cookie = c + age + "; Path=/; SameSite=Lax";
   });
 };
 

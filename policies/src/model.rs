@@ -90,6 +90,10 @@ pub struct Vendor {
     pub privacy_url: String,
     #[serde(default)]
     pub cookies: Vec<Cookie>,
+    /// Hosts its scripts and pixels talk to (a host covers its subdomains):
+    /// the compliance scanner attributes requests to the vendor by them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
 }
 
 /// A cookie a vendor sets: the banner deletes it on withdrawal and the

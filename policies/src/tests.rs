@@ -246,3 +246,14 @@ fn a_site_language_without_statement_fails_to_load() {
         .to_string();
     assert!(err.contains("statement/en.toml is missing"), "{err}");
 }
+
+#[test]
+fn vendor_hosts_must_be_bare_host_names() {
+    let mut p = www();
+    p.vendors[1].hosts = vec![
+        "www.google-analytics.com".to_owned(),
+        "https://evil.example/".to_owned(),
+        "Upper.Example".to_owned(),
+    ];
+    assert_eq!(fields(&p), ["vendors[1].hosts[1]", "vendors[1].hosts[2]"]);
+}

@@ -173,7 +173,27 @@ fn check_vendors(c: &mut Checker, policy: &SitePolicy, categories: &BTreeSet<&st
             }
             c.localized(&format!("{field}.purpose"), &cookie.purpose, languages);
         }
+        for (j, host) in vendor.hosts.iter().enumerate() {
+            if !is_host(host) {
+                let msg =
+                    format!("`{host}` must be a lower-case host name, without scheme or path");
+                c.fail(format!("{field}.hosts[{j}]"), msg);
+            }
+        }
     }
+}
+
+/// `connect.facebook.net`: labels of a-z, 0-9 and `-`, no scheme, port or path.
+fn is_host(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 253
+        && value.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
 }
 
 /// `session`, or digits followed by one of the units the declaration prints.

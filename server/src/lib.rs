@@ -22,6 +22,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod rate_limit;
 pub mod routes;
+pub mod scan;
 pub mod startup;
 pub mod stats;
 pub mod storage;

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auditors;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -42,6 +43,10 @@ enum Command {
     /// Delete events older than their site's retention (a signed checkpoint
     /// marks each cut, so what remains still verifies). `serve` does it daily.
     Purge(PurgeArgs),
+    /// Visit a site in headless Chromium as new visitors who decide
+    /// differently, and judge what it sets and contacts, and its banner,
+    /// against the policy. Exit code 1 when anything is a violation.
+    Scan(scan::ScanArgs),
 }
 
 #[derive(clap::Args)]
@@ -67,6 +72,7 @@ impl Cli {
             Command::Audit(command) => command.run().await,
             Command::Auditors(command) => command.run().await,
             Command::Purge(args) => purge(args).await,
+            Command::Scan(args) => args.run().await,
         };
         result.unwrap_or_else(|error| {
             eprintln!("error: {error:#}");

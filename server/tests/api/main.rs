@@ -17,6 +17,7 @@ mod privacy;
 mod purge;
 mod rate_limit;
 mod report;
+mod scan_cli;
 mod security;
 mod server_process;
 mod size_budget;

@@ -224,26 +224,9 @@ async fn policy_version_bump_asks_again() {
     b.choose("accept").await;
     b.token().await;
     // A second instance on the same database and key, with a newer policy.
-    let dir = crate::helpers::temp_dir();
-    std::fs::create_dir_all(dir.join("sites")).unwrap();
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies");
-    std::fs::copy(
-        format!("{root}/organization.toml"),
-        dir.join("organization.toml"),
-    )
-    .unwrap();
-    std::fs::copy(format!("{root}/sites/app.toml"), dir.join("sites/app.toml")).unwrap();
-    std::fs::create_dir_all(dir.join("statement")).unwrap();
-    for lang in ["nl", "en"] {
-        std::fs::copy(
-            format!("{root}/statement/{lang}.toml"),
-            dir.join(format!("statement/{lang}.toml")),
-        )
-        .unwrap();
-    }
-    let www = std::fs::read_to_string(format!("{root}/sites/www.toml")).unwrap();
-    let bumped = www.replacen("version = \"", "version = \"bumped-", 1);
-    std::fs::write(dir.join("sites/www.toml"), bumped).unwrap();
+    let dir = crate::harness::policies_with_www(|www| {
+        www.replacen("version = \"", "version = \"bumped-", 1)
+    });
     let newer = spawn_on(&app.db_url, &app.data_dir, Some(dir)).await;
     b.open(&newer.url("/examples/www/")).await;
     b.banner_shown().await;

@@ -28,6 +28,20 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A browser slot for a test that starts Chromium itself (the scanner), or
+/// `None` (announced) when Chromium is not installed; under `CI=true` it must be.
+pub async fn chromium_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    if !std::path::Path::new("/usr/bin/chromium").exists() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but Chromium is missing: apt-get install chromium"
+        );
+        eprintln!("\n!!! Chromium missing: scanner tests SKIPPED (apt-get install chromium)\n");
+        return None;
+    }
+    Some(BROWSERS.acquire().await.unwrap())
+}
+
 fn chromium_missing() -> bool {
     ["/usr/bin/chromium", "/usr/bin/chromedriver"]
         .iter()
@@ -277,4 +291,24 @@ impl Browser {
         self.cdp("Network.setBlockedURLs", json!({ "urls": patterns }))
             .await;
     }
+}
+
+/// A policy directory with the shipped files, `www.toml` changed by `edit`.
+pub fn policies_with_www(edit: impl FnOnce(String) -> String) -> std::path::PathBuf {
+    let dir = crate::helpers::temp_dir();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies");
+    for sub in ["sites", "statement"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    for file in [
+        "organization.toml",
+        "sites/app.toml",
+        "statement/nl.toml",
+        "statement/en.toml",
+    ] {
+        std::fs::copy(format!("{root}/{file}"), dir.join(file)).unwrap();
+    }
+    let www = std::fs::read_to_string(format!("{root}/sites/www.toml")).unwrap();
+    std::fs::write(dir.join("sites/www.toml"), edit(www)).unwrap();
+    dir
 }

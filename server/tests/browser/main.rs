@@ -7,3 +7,4 @@ mod helpers;
 
 mod accessibility;
 mod banner;
+mod scan;

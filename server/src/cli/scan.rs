@@ -1,0 +1,112 @@
+//! `consent-server scan URL`: the compliance scanner's command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use crate::scan::{self, ScanOptions, report::Verdict};
+
+#[derive(clap::Args)]
+pub struct ScanArgs {
+    /// The page to start from, e.g. https://www.nexxtjourneys.com/
+    url: String,
+    /// Site id of the policy to judge by [default: read from the page's loader URL]
+    #[arg(long)]
+    site: Option<String>,
+    /// Most pages to visit: the start page, then links of the same origin
+    #[arg(long, default_value_t = 5)]
+    pages: usize,
+    /// Write the report to this file, JSON or HTML by its extension (.json,
+    /// .html); may be given twice. Without it the JSON goes to stdout.
+    #[arg(long)]
+    out: Vec<PathBuf>,
+    /// Directory with organization.toml and sites/*.toml [default: the shipped policies]
+    #[arg(long, env = "CONSENT_POLICIES")]
+    policies: Option<PathBuf>,
+    /// The Chromium binary [default: `chromium` on PATH]
+    #[arg(long, env = "CONSENT_CHROMIUM")]
+    chromium: Option<PathBuf>,
+    /// Resolve no host name except localhost, so that scanning a local copy
+    /// provably sends nothing off the machine
+    #[arg(long)]
+    local_only: bool,
+}
+
+impl ScanArgs {
+    /// Exit code 0 when the site passes, 1 when any finding is a violation
+    /// (so a site's CI can gate on it), 2 when the scan could not run.
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        let formats = self
+            .out
+            .iter()
+            .map(|path| Format::of(path).map(|f| (path, f)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let options = ScanOptions {
+            url: self.url,
+            site: self.site,
+            pages: self.pages,
+            policies: match &self.policies {
+                Some(dir) => policies::PolicySet::load_dir(dir)?,
+                None => policies::PolicySet::shipped()?,
+            },
+            chromium: self.chromium,
+            local_only: self.local_only,
+        };
+        let report = scan::scan(&options).await?;
+        if formats.is_empty() {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        for (path, format) in formats {
+            let text = match format {
+                Format::Json => serde_json::to_string_pretty(&report)?,
+                Format::Html => scan::render_html(&report)?,
+            };
+            std::fs::write(path, text)
+                .with_context(|| format!("while writing {}", path.display()))?;
+        }
+        let s = &report.summary;
+        eprintln!(
+            "{}: {} violation(s), {} warning(s); {} of {} banner checks passed; {} page(s), {} visits",
+            if report.verdict == Verdict::Pass {
+                "PASS"
+            } else {
+                "FAIL"
+            },
+            s.violations,
+            s.warnings,
+            s.checks_passed,
+            s.checks_passed + s.checks_failed,
+            s.pages,
+            s.visits
+        );
+        for finding in report.findings.iter().take(20) {
+            eprintln!(
+                "  {:?} {} [{} · {}]: {}",
+                finding.severity, finding.rule, finding.page, finding.visit, finding.message
+            );
+        }
+        Ok(match report.verdict {
+            Verdict::Pass => ExitCode::SUCCESS,
+            Verdict::Fail => ExitCode::from(1),
+        })
+    }
+}
+
+enum Format {
+    Json,
+    Html,
+}
+
+impl Format {
+    fn of(path: &std::path::Path) -> anyhow::Result<Self> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => Ok(Self::Json),
+            Some("html" | "htm") => Ok(Self::Html),
+            _ => bail!(
+                "--out {}: the file must end in .json or .html",
+                path.display()
+            ),
+        }
+    }
+}

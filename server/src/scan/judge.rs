@@ -1,0 +1,502 @@
+//! Judging one visit against the policy: what it set and contacted, and
+//! whether its decision allowed that.
+
+use std::collections::BTreeMap;
+
+use policies::{SitePolicy, Vendor};
+use serde_json::Value;
+
+use super::report::{CookieSeen, Finding, RequestSeen, Severity, StorageSeen, VisitRecord};
+use super::visit::{Decision, RawVisit};
+
+/// A visit's record and the findings about what it saw.
+pub struct Judged {
+    pub record: VisitRecord,
+    pub findings: Vec<Finding>,
+}
+
+pub struct Visit<'a> {
+    pub policy: &'a SitePolicy,
+    pub page: &'a str,
+    pub decision: &'a Decision,
+    pub raw: &'a RawVisit,
+    /// Unix seconds at the end of the visit, to turn expiry into lifetime.
+    pub now: f64,
+}
+
+impl Visit<'_> {
+    pub fn judge(&self) -> Judged {
+        let all: Vec<String> = self.policy.category_ids().map(str::to_owned).collect();
+        let granted = self.decision.granted(&all);
+        let writes = self.writes();
+        let page_host = host_of(self.page).unwrap_or_default();
+        let cookies: Vec<CookieSeen> = self
+            .raw
+            .cookies
+            .iter()
+            .map(|c| self.cookie(c, &writes, &page_host))
+            .collect();
+        let local_storage: Vec<StorageSeen> = self
+            .raw
+            .storage_keys
+            .iter()
+            .map(|key| {
+                let vendor = vendor_of_name(self.policy, key);
+                StorageSeen {
+                    key: key.clone(),
+                    set_by: writes
+                        .get(&("local_storage", key.clone()))
+                        .cloned()
+                        .unwrap_or_default(),
+                    vendor: vendor.map(|v| v.id.clone()),
+                    category: vendor.map(|v| v.category.clone()),
+                }
+            })
+            .collect();
+        let third_party_requests = self.third_party_requests(&page_host);
+        let mut judged = Judged {
+            findings: Vec::new(),
+            record: VisitRecord {
+                kind: self.decision.kind().to_owned(),
+                label: self.decision.label(),
+                category: match self.decision {
+                    Decision::Only(c) => Some(c.clone()),
+                    _ => None,
+                },
+                granted,
+                cookies,
+                local_storage,
+                third_party_requests,
+                receipt: None,
+            },
+        };
+        self.judge_cookies(&mut judged);
+        self.judge_storage(&mut judged);
+        self.judge_requests(&mut judged);
+        judged
+    }
+
+    fn finding(
+        &self,
+        severity: Severity,
+        rule: String,
+        subject: &str,
+        message: String,
+        evidence: Vec<String>,
+    ) -> Finding {
+        Finding {
+            severity,
+            rule,
+            page: self.page.to_owned(),
+            visit: self.decision.label(),
+            subject: subject.to_owned(),
+            message,
+            evidence,
+        }
+    }
+
+    /// `before_consent`, `after_reject` or `outside_category`: how a thing
+    /// of an ungranted category came to be seen in this visit.
+    fn context(&self) -> (&'static str, String) {
+        match self.decision {
+            Decision::NoChoice => (
+                "before_consent",
+                "before the visitor made any choice".to_owned(),
+            ),
+            Decision::RejectAll => ("after_reject", "after the visitor rejected all".to_owned()),
+            Decision::Only(c) => (
+                "outside_category",
+                format!("when the visitor allowed only `{c}`"),
+            ),
+            Decision::AcceptAll => ("outside_category", "after accept all".to_owned()),
+        }
+    }
+
+    fn without_consent(&self) -> bool {
+        matches!(self.decision, Decision::NoChoice | Decision::RejectAll)
+    }
+
+    fn judge_cookies(&self, judged: &mut Judged) {
+        let (context, when) = self.context();
+        let mut found = Vec::new();
+        for cookie in &judged.record.cookies {
+            let mut evidence = vec![format!(
+                "domain {} ({} party), {}",
+                cookie.domain,
+                cookie.party,
+                lifetime_words(cookie.lifetime_seconds)
+            )];
+            evidence.extend(cookie.set_by.iter().map(|s| format!("set by {s}")));
+            match (&cookie.vendor, &cookie.category) {
+                (Some(vendor), Some(category)) if !judged.record.granted.contains(category) => {
+                    found.push(self.finding(
+                        Severity::Violation,
+                        format!("cookie_{context}"),
+                        &cookie.name,
+                        format!("Cookie `{}` of {vendor} ({category}) was set {when}.", cookie.name),
+                        evidence,
+                    ));
+                }
+                (Some(vendor), _) => {
+                    if let Some(finding) = self.lifetime(cookie, vendor, evidence) {
+                        found.push(finding);
+                    }
+                }
+                (None, _) if self.without_consent() => found.push(self.finding(
+                    Severity::Violation,
+                    "undeclared_cookie_without_consent".to_owned(),
+                    &cookie.name,
+                    format!(
+                        "Cookie `{}` is not declared in the policy and was set {when}: only declared, necessary cookies may be set without consent.",
+                        cookie.name
+                    ),
+                    evidence,
+                )),
+                (None, _) => {}
+            }
+        }
+        judged.findings.extend(found);
+    }
+
+    /// A cookie living longer than its declaration says.
+    fn lifetime(
+        &self,
+        cookie: &CookieSeen,
+        vendor: &str,
+        evidence: Vec<String>,
+    ) -> Option<Finding> {
+        let declared = self
+            .policy
+            .vendors
+            .iter()
+            .filter(|v| v.id == vendor)
+            .flat_map(|v| &v.cookies)
+            .find(|c| matches_name(&c.name, c.prefix, &cookie.name))?;
+        let limit = lifetime_seconds(&declared.lifetime)?;
+        let observed = cookie.lifetime_seconds?;
+        // A minute's slack: the expiry was computed a moment before we read it.
+        (observed > limit + 60).then(|| {
+            self.finding(
+                Severity::Warning,
+                "cookie_lifetime_over_declared".to_owned(),
+                &cookie.name,
+                format!(
+                    "Cookie `{}` {}, later than the {} the policy declares.",
+                    cookie.name,
+                    lifetime_words(Some(observed)),
+                    declared.lifetime
+                ),
+                evidence,
+            )
+        })
+    }
+
+    fn judge_storage(&self, judged: &mut Judged) {
+        let (context, when) = self.context();
+        for item in &judged.record.local_storage {
+            let evidence = item.set_by.iter().map(|s| format!("set by {s}")).collect();
+            let finding = match (&item.vendor, &item.category) {
+                (Some(vendor), Some(category)) if !judged.record.granted.contains(category) => self.finding(
+                    Severity::Violation,
+                    format!("local_storage_{context}"),
+                    &item.key,
+                    format!("localStorage key `{}` of {vendor} ({category}) was written {when}.", item.key),
+                    evidence,
+                ),
+                (None, _) if self.without_consent() => self.finding(
+                    Severity::Warning,
+                    "undeclared_local_storage".to_owned(),
+                    &item.key,
+                    format!("localStorage key `{}` is not declared in the policy and was written {when}.", item.key),
+                    evidence,
+                ),
+                _ => continue,
+            };
+            judged.findings.push(finding);
+        }
+    }
+
+    fn judge_requests(&self, judged: &mut Judged) {
+        let (context, when) = self.context();
+        for request in &judged.record.third_party_requests {
+            let evidence = std::iter::once(format!("request to {}", request.url))
+                .chain(
+                    request
+                        .initiator
+                        .iter()
+                        .map(|i| format!("initiated by {i}")),
+                )
+                .collect();
+            let finding = match (&request.vendor, &request.category) {
+                (Some(vendor), Some(category)) if !judged.record.granted.contains(category) => self.finding(
+                    Severity::Violation,
+                    format!("request_{context}"),
+                    &request.host,
+                    format!("The page contacted {} of {vendor} ({category}) {when}.", request.host),
+                    evidence,
+                ),
+                (None, _) => self.finding(
+                    Severity::Warning,
+                    "undeclared_third_party_host".to_owned(),
+                    &request.host,
+                    format!(
+                        "The page contacted {}, which no vendor in the policy declares; the visitor's IP address reaches it {when}.",
+                        request.host
+                    ),
+                    evidence,
+                ),
+                _ => continue,
+            };
+            judged.findings.push(finding);
+        }
+    }
+
+    fn cookie(&self, c: &Value, writes: &Writes, page_host: &str) -> CookieSeen {
+        let name = c["name"].as_str().unwrap_or_default().to_owned();
+        let domain = c["domain"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches('.')
+            .to_owned();
+        let session = c["session"] == true;
+        let lifetime_seconds = (!session)
+            .then(|| c["expires"].as_f64())
+            .flatten()
+            .map(|expires| (expires - self.now).round() as i64);
+        let vendor = vendor_of_name(self.policy, &name);
+        let party = if same_site(&domain, page_host) {
+            "first"
+        } else {
+            "third"
+        };
+        CookieSeen {
+            set_by: writes
+                .get(&("cookie", name.clone()))
+                .cloned()
+                .unwrap_or_default(),
+            name,
+            domain,
+            party: party.to_owned(),
+            lifetime_seconds,
+            vendor: vendor.map(|v| v.id.clone()),
+            category: vendor.map(|v| v.category.clone()),
+        }
+    }
+
+    /// Who wrote each cookie and storage key: the hook's reports, and the
+    /// responses whose `Set-Cookie` set one.
+    fn writes(&self) -> Writes {
+        let mut writes = Writes::new();
+        let mut urls = BTreeMap::new();
+        for event in &self.raw.events {
+            match event.method.as_str() {
+                "Runtime.bindingCalled" => {
+                    let Some(payload) = event.params["payload"]
+                        .as_str()
+                        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                    else {
+                        continue;
+                    };
+                    let kind = if payload["kind"] == "cookie" {
+                        "cookie"
+                    } else {
+                        "local_storage"
+                    };
+                    let name = payload["name"].as_str().unwrap_or_default().to_owned();
+                    let by: Vec<String> =
+                        serde_json::from_value(payload["by"].clone()).unwrap_or_default();
+                    writes.entry((kind, name)).or_insert(by);
+                }
+                "Network.requestWillBeSent" => {
+                    urls.insert(
+                        event.params["requestId"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        event.params["request"]["url"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                }
+                "Network.responseReceivedExtraInfo" => {
+                    let url = urls.get(event.params["requestId"].as_str().unwrap_or_default());
+                    let headers = event.params["headers"].as_object();
+                    let (Some(url), Some(headers)) = (url, headers) else {
+                        continue;
+                    };
+                    for (header, value) in headers {
+                        if !header.eq_ignore_ascii_case("set-cookie") {
+                            continue;
+                        }
+                        for line in value.as_str().unwrap_or_default().lines() {
+                            let name = line.split(['=', ';']).next().unwrap_or_default().trim();
+                            writes
+                                .entry(("cookie", name.to_owned()))
+                                .or_insert_with(|| {
+                                    vec![format!("the response of {}", without_query(url))]
+                                });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        writes
+    }
+
+    fn third_party_requests(&self, page_host: &str) -> Vec<RequestSeen> {
+        let mut seen = BTreeMap::new();
+        for event in self
+            .raw
+            .events
+            .iter()
+            .filter(|e| e.method == "Network.requestWillBeSent")
+        {
+            let url = event.params["request"]["url"].as_str().unwrap_or_default();
+            let Some(host) = host_of(url) else { continue };
+            if same_site(&host, page_host) {
+                continue;
+            }
+            let vendor = vendor_of_host(self.policy, &host);
+            seen.entry(without_query(url))
+                .or_insert_with(|| RequestSeen {
+                    url: without_query(url),
+                    initiator: initiator(&event.params["initiator"]),
+                    vendor: vendor.map(|v| v.id.clone()),
+                    category: vendor.map(|v| v.category.clone()),
+                    host,
+                });
+        }
+        seen.into_values().collect()
+    }
+}
+
+type Writes = BTreeMap<(&'static str, String), Vec<String>>;
+
+fn initiator(initiator: &Value) -> Option<String> {
+    let frames = initiator["stack"]["callFrames"].as_array();
+    let from_stack = frames.and_then(|f| {
+        f.iter()
+            .find_map(|f| f["url"].as_str().filter(|u| !u.is_empty()))
+    });
+    from_stack.or(initiator["url"].as_str()).map(without_query)
+}
+
+pub fn matches_name(declared: &str, prefix: bool, name: &str) -> bool {
+    if prefix {
+        name.starts_with(declared)
+    } else {
+        name == declared
+    }
+}
+
+/// The vendor declaring a cookie or storage key of this name.
+fn vendor_of_name<'p>(policy: &'p SitePolicy, name: &str) -> Option<&'p Vendor> {
+    policy.vendors.iter().find(|v| {
+        v.cookies
+            .iter()
+            .any(|c| matches_name(&c.name, c.prefix, name))
+    })
+}
+
+/// The vendor declaring this host (or a parent domain of it).
+fn vendor_of_host<'p>(policy: &'p SitePolicy, host: &str) -> Option<&'p Vendor> {
+    policy.vendors.iter().find(|v| {
+        v.hosts.iter().any(|h| {
+            host == h
+                || host
+                    .strip_suffix(h.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'))
+        })
+    })
+}
+
+/// Host of an http(s) URL, lower case.
+pub fn host_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    parsed.host_str().map(str::to_ascii_lowercase)
+}
+
+/// Scheme, host, port and path: queries can carry identifiers.
+pub fn without_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_owned()
+}
+
+/// Same site: the same registrable domain, approximated by the last two
+/// labels (exact for `.com`, `.nl` and hosts given as IP addresses or names
+/// without dots).
+pub fn same_site(a: &str, b: &str) -> bool {
+    site_of(a) == site_of(b)
+}
+
+fn site_of(host: &str) -> String {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return host.to_owned();
+    }
+    let labels: Vec<&str> = host.trim_end_matches('.').rsplitn(3, '.').collect();
+    labels
+        .iter()
+        .take(2)
+        .rev()
+        .copied()
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// `session`, `30min`, `13mo`, `2y` in seconds (months of 30 days, years
+/// of 365); `session` has no limit to compare.
+fn lifetime_seconds(declared: &str) -> Option<i64> {
+    let split = declared.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = declared.split_at(split);
+    let number: i64 = number.parse().ok()?;
+    let unit = match unit {
+        "min" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "mo" => 30 * 86_400,
+        "y" => 365 * 86_400,
+        _ => return None,
+    };
+    Some(number * unit)
+}
+
+fn lifetime_words(seconds: Option<i64>) -> String {
+    match seconds {
+        None => "session cookie".to_owned(),
+        Some(s) if s >= 2 * 86_400 => format!("expires in {} days", s / 86_400),
+        Some(s) if s >= 2 * 3_600 => format!("expires in {} hours", s / 3_600),
+        Some(s) => format!("expires in {} minutes", s.max(0) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_compare_by_registrable_domain() {
+        assert!(same_site("www.nexxtjourneys.com", "app.nexxtjourneys.com"));
+        assert!(!same_site("www.nexxtjourneys.com", "connect.facebook.net"));
+        assert!(same_site("127.0.0.1", "127.0.0.1"));
+        assert!(!same_site("localhost", "127.0.0.1"));
+    }
+
+    #[test]
+    fn declared_lifetimes_read_as_seconds() {
+        assert_eq!(lifetime_seconds("30min"), Some(1_800));
+        assert_eq!(lifetime_seconds("13mo"), Some(13 * 30 * 86_400));
+        assert_eq!(lifetime_seconds("2y"), Some(2 * 365 * 86_400));
+        assert_eq!(lifetime_seconds("session"), None);
+    }
+
+    #[test]
+    fn prefixes_cover_longer_names_only_when_declared_so() {
+        assert!(matches_name("_ga_", true, "_ga_ABC123"));
+        assert!(!matches_name("_ga", false, "_ga_ABC123"));
+        assert!(matches_name("_ga", false, "_ga"));
+    }
+}

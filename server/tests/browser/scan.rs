@@ -1,0 +1,332 @@
+//! The compliance scanner (`consent-server scan`), run as a command against
+//! the demo site (which must pass) and against a deliberately broken copy
+//! of it (where every fault must be reported). Only loopback is reachable.
+
+use std::path::Path;
+use std::process::Output;
+use std::sync::{Arc, OnceLock};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde_json::Value;
+
+use crate::harness::{chromium_slot, policies_with_www};
+use crate::helpers::{Backend, spawn_app, spawn_on, temp_dir};
+
+/// Runs the scanner on `url`; returns its exit status, JSON report and HTML.
+/// On a blocking thread: the servers it scans run on this test's runtime.
+async fn scan(url: &str, extra: &[&str]) -> (Output, Value, String) {
+    let url = url.to_owned();
+    let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+    tokio::task::spawn_blocking(move || run_scan(&url, &extra))
+        .await
+        .unwrap()
+}
+
+fn run_scan(url: &str, extra: &[String]) -> (Output, Value, String) {
+    let dir = temp_dir();
+    let (json, html) = (dir.join("report.json"), dir.join("report.html"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+        .args([
+            "scan",
+            url,
+            "--local-only",
+            "--chromium",
+            "/usr/bin/chromium",
+        ])
+        .args([
+            "--out",
+            json.to_str().unwrap(),
+            "--out",
+            html.to_str().unwrap(),
+        ])
+        .args(extra)
+        .env_remove("CONSENT_POLICIES")
+        .output()
+        .expect("the scanner runs");
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    let report = serde_json::from_str(&read(&json)).unwrap_or(Value::Null);
+    let html = read(&html);
+    let _ = std::fs::remove_dir_all(dir);
+    (output, report, html)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn rules(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (s("rule"), s("visit"), s("subject"))
+        })
+        .collect()
+}
+
+fn finding<'r>(report: &'r Value, rule: &str, subject: &str) -> &'r Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule && f["subject"] == subject)
+        .unwrap_or_else(|| panic!("no {rule} finding for {subject}: {:?}", rules(report)))
+}
+
+#[tokio::test]
+async fn the_demo_site_passes_with_every_decision_recorded() {
+    let Some(_slot) = chromium_slot().await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let (output, report, html) = scan(&app.url("/examples/www/"), &["--pages", "2"]).await;
+    assert!(
+        output.status.success(),
+        "the demo passes: {}",
+        stderr(&output)
+    );
+    assert_eq!(report["schema"], "nexxt-consent/scan-report/1");
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(
+        report["site"], "www",
+        "the site is read from the loader URL"
+    );
+    assert_eq!(report["summary"]["violations"], 0, "{:?}", rules(&report));
+    assert_eq!(report["summary"]["warnings"], 0, "{:?}", rules(&report));
+    let pages = report["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 2, "the start page and one linked page");
+    for page in pages {
+        let kinds: Vec<&str> = page["visits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "no choice",
+                "reject all",
+                "accept all",
+                "analytics only",
+                "experience only",
+                "marketing only",
+                "support only"
+            ]
+        );
+    }
+    let visits = pages[0]["visits"].as_array().unwrap();
+    assert_eq!(
+        visits[0]["cookies"],
+        serde_json::json!([]),
+        "nothing before consent"
+    );
+    let names = |v: &Value| -> Vec<String> {
+        v["cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&visits[1]),
+        ["nexxt_consent"],
+        "after reject: the choice only"
+    );
+    let accepted = &visits[2];
+    for vendor in [
+        "google-analytics",
+        "hotjar",
+        "vwo",
+        "facebook-pixel",
+        "intercom",
+    ] {
+        let cookie = accepted["cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["vendor"] == vendor)
+            .unwrap_or_else(|| panic!("{vendor} ran after accept all"));
+        assert_eq!(cookie["party"], "first");
+        let set_by = cookie["set_by"].to_string();
+        assert!(
+            set_by.contains(&format!("/examples/stubs/{vendor}.js")),
+            "{set_by}"
+        );
+    }
+    assert!(names(&visits[3]).contains(&"_ga".to_owned()));
+    assert!(
+        !names(&visits[3]).contains(&"_fbp".to_owned()),
+        "analytics only"
+    );
+    // Every decision was recorded, and the ledger holds each one.
+    let checks = report["banner_checks"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["passed"] == true), "{checks:?}");
+    let recorded = checks
+        .iter()
+        .filter(|c| c["check"] == "consent_recorded")
+        .count();
+    assert_eq!(recorded, 12, "six decisions on each of two pages");
+    assert_eq!(app.event_count().await, 12);
+    assert!(
+        html.contains("PASS") && html.contains("Banner checks"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_copy_fails_and_names_every_fault() {
+    let Some(_slot) = chromium_slot().await else {
+        return;
+    };
+    let consent = Arc::new(OnceLock::<String>::new());
+    let site = broken_site(consent.clone()).await;
+    let policies = policies_with_www(|www| {
+        www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1)
+            // The pixel host of the broken page belongs to the Facebook Pixel.
+            .replacen(
+                "hosts = [\"connect.facebook.net\"",
+                "hosts = [\"localhost\", \"connect.facebook.net\"",
+                1,
+            )
+    });
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let server = spawn_on(&app.db_url, &app.data_dir, Some(policies.clone())).await;
+    consent.set(server.address.clone()).unwrap();
+
+    let dir = policies.to_str().unwrap();
+    let args = ["--pages", "1", "--site", "www", "--policies", dir];
+    let (output, report, html) = scan(&format!("{site}/"), &args).await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "violations fail: {}",
+        stderr(&output)
+    );
+    assert_eq!(report["verdict"], "fail");
+    assert!(html.contains("FAIL"));
+
+    // The tag outside the gating, before consent and after reject, with the script that set it.
+    let before = finding(&report, "cookie_before_consent", "_fbp");
+    assert_eq!(before["visit"], "no choice");
+    assert!(
+        before["evidence"].to_string().contains("facebook-pixel.js"),
+        "{before}"
+    );
+    finding(&report, "cookie_after_reject", "_fbp");
+    // The pixel request to a host the policy gives to the Facebook Pixel.
+    let pixel = finding(&report, "request_before_consent", "localhost");
+    assert!(
+        pixel["evidence"].to_string().contains("/pixel.gif"),
+        "{pixel}"
+    );
+    // The pre-ticked toggle.
+    let ticked = finding(&report, "no_pre_ticked_toggles", "banner");
+    assert!(
+        ticked["evidence"].to_string().contains("marketing"),
+        "{ticked}"
+    );
+    // The undeclared cookie: a violation before consent, and listed to classify.
+    let undeclared = finding(&report, "undeclared_cookie_without_consent", "visitor_uid");
+    assert!(
+        undeclared["evidence"].to_string().contains("broken.js"),
+        "{undeclared}"
+    );
+    assert!(
+        report["undeclared"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["kind"] == "cookie" && u["name"] == "visitor_uid")
+    );
+    // What is not broken is not reported.
+    assert!(
+        !rules(&report)
+            .iter()
+            .any(|(rule, _, _)| rule == "consent_recorded"
+                || rule == "withdrawal_control"
+                || rule == "reject_as_prominent_as_accept"
+                || rule == "policy_differs_from_server"),
+        "{:?}",
+        rules(&report)
+    );
+}
+
+/// The demo page served from its own origin, with three faults: the
+/// Facebook stub outside the gating plus a pixel, a script that ticks the
+/// marketing switch, and an undeclared cookie. `consent` is the consent
+/// server's address, known once it runs.
+async fn broken_site(consent: Arc<OnceLock<String>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let port = listener.local_addr().unwrap().port();
+    let server = HttpServer::new(move || {
+        let consent = consent.clone();
+        App::new()
+            .route(
+                "/",
+                web::get().to(move || {
+                    let page = broken_page(consent.get().expect("consent server runs"), port);
+                    async move { HttpResponse::Ok().content_type("text/html").body(page) }
+                }),
+            )
+            .route(
+                "/broken.js",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .content_type("text/javascript")
+                        .body(BROKEN_JS)
+                }),
+            )
+            .route(
+                "/examples/stubs/{file}",
+                web::get().to(|file: web::Path<String>| async move {
+                    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/stubs");
+                    match std::fs::read_to_string(Path::new(dir).join(file.as_str())) {
+                        Ok(body) => HttpResponse::Ok()
+                            .content_type("text/javascript")
+                            .body(body),
+                        Err(_) => HttpResponse::NotFound().finish(),
+                    }
+                }),
+            )
+            .default_service(web::to(|| async { HttpResponse::Ok().finish() }))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    origin
+}
+
+const BROKEN_JS: &str = r#"
+document.cookie = "visitor_uid=4242; Max-Age=31536000; Path=/";
+new MutationObserver(function () {
+  var marketing = document.querySelector('#nx-consent input[data-c="marketing"]');
+  if (marketing && !marketing.dataset.ticked) { marketing.dataset.ticked = "1"; marketing.checked = true; }
+}).observe(document.documentElement, {childList: true, subtree: true});
+"#;
+
+fn broken_page(consent: &str, port: u16) -> String {
+    let page = include_str!("../../../examples/www/index.html");
+    page.replace("{{lang}}", "nl")
+        .replace(" nonce=\"{{nonce}}\"", "")
+        .replace(
+            "src=\"/v1/sites/www/loader.js\"",
+            &format!("src=\"{consent}/v1/sites/www/loader.js\""),
+        )
+        .replace(
+            "<script type=\"text/plain\" data-consent-category=\"marketing\" src=\"/examples/stubs/facebook-pixel.js\">",
+            "<script src=\"/examples/stubs/facebook-pixel.js\">",
+        )
+        .replace(
+            "</main>",
+            &format!(
+                "<img alt=\"\" src=\"http://localhost:{port}/pixel.gif\">\n<script src=\"/broken.js\"></script>\n</main>"
+            ),
+        )
+}
