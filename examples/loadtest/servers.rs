@@ -81,9 +81,14 @@ impl ServerChild {
                 }
             }
         });
-        let address = found
-            .recv_timeout(Duration::from_secs(60))
-            .map_err(|_| anyhow::anyhow!("the server did not start; run it alone to see why"))?;
+        let Ok(address) = found.recv_timeout(Duration::from_secs(60)) else {
+            // Not left running behind us, holding its port and database.
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!(
+                "the server did not log `address=` within 60 s (a RUST_LOG below info hides it); run it alone to see why"
+            );
+        };
         Ok(Self { child, address })
     }
 }
