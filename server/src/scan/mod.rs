@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
+use futures::StreamExt;
 use policies::{LoadedPolicy, PolicySet};
 use serde_json::Value;
 
@@ -28,6 +29,10 @@ use self::tab::Tab;
 use self::visit::{Decision, RawVisit};
 
 pub use self::html::render_html;
+
+/// Visits of one page made at once, each in its own browser context: most
+/// of a visit is waiting for the network to go quiet.
+const PARALLEL_VISITS: usize = 3;
 
 /// What to scan and how.
 pub struct ScanOptions {
@@ -178,9 +183,15 @@ impl<'a> Scanner<'a> {
                 .filter(|c| *c != policies::NECESSARY)
                 .map(|c| Decision::Only(c.clone())),
         );
+        let cdp = self.cdp;
+        let raws: Vec<_> = futures::stream::iter(&decisions)
+            .map(|decision| visit::run(cdp, page, decision))
+            .buffered(PARALLEL_VISITS)
+            .collect()
+            .await;
         let mut without_control = Vec::new();
-        for decision in decisions {
-            let raw = match visit::run(self.cdp, page, &decision).await {
+        for (decision, raw) in decisions.into_iter().zip(raws) {
+            let raw = match raw {
                 Ok(raw) => raw,
                 Err(error) => {
                     self.unreachable(page, &error);
