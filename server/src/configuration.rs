@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::client_ip::TrustedProxies;
+
 /// Writes per minute one network may make: far above what a visitor clicks
 /// (a few decisions per visit), far below what fills a database.
 pub const DEFAULT_WRITE_RATE_LIMIT: u32 = 60;
@@ -48,6 +50,15 @@ pub struct ServeArgs {
     /// 0 turns the limit off, e.g. for benchmarks [default: 60]
     #[arg(long, env = "CONSENT_WRITE_RATE_LIMIT")]
     pub write_rate_limit: Option<u32>,
+    /// A load balancer or proxy (address or CIDR network) whose
+    /// X-Forwarded-For names the client; repeat, or separate with commas
+    /// [default: none: the connecting address is the client]
+    #[arg(
+        long = "trusted-proxy",
+        env = "CONSENT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The config file: the same settings, all optional.
@@ -61,6 +72,7 @@ struct FileSettings {
     issuer: Option<String>,
     checkpoint_interval: Option<u64>,
     write_rate_limit: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Where the data lives.
@@ -81,6 +93,8 @@ pub struct Settings {
     pub checkpoint_interval: u64,
     /// Public writes per minute per client network; 0 = no limit.
     pub write_rate_limit: u32,
+    /// Whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl fmt::Debug for DatabaseSettings {
@@ -111,6 +125,12 @@ impl Settings {
     /// When the config file cannot be read or has unknown settings.
     pub fn resolve(args: ServeArgs) -> anyhow::Result<Self> {
         let file = read_file(args.database.config.as_deref())?;
+        let proxies = match (args.trusted_proxies.is_empty(), file.trusted_proxies) {
+            (false, _) => args.trusted_proxies,
+            (true, file) => file.unwrap_or_default(),
+        };
+        let trusted_proxies =
+            TrustedProxies::parse(&proxies).map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))?;
         let bind = args
             .bind
             .or(file.bind)
@@ -130,6 +150,7 @@ impl Settings {
                 .write_rate_limit
                 .or(file.write_rate_limit)
                 .unwrap_or(DEFAULT_WRITE_RATE_LIMIT),
+            trusted_proxies,
             database: DatabaseSettings::merge(args.database, file.database_url, file.data_dir),
         })
     }
@@ -243,6 +264,37 @@ mod tests {
         };
         let err = format!("{:#}", DatabaseSettings::resolve(args).unwrap_err());
         assert!(err.contains("port"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_flags_or_the_file_and_bad_ones_are_named() {
+        let dir = std::env::temp_dir().join(format!("consent-config-proxy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/8\"]\n").unwrap();
+        let with = |flags: &[&str]| ServeArgs {
+            trusted_proxies: flags.iter().map(|f| (*f).to_owned()).collect(),
+            database: DatabaseArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let from_file = Settings::resolve(with(&[])).unwrap().trusted_proxies;
+        assert_eq!(from_file, TrustedProxies::parse(&["10.0.0.0/8"]).unwrap());
+        let from_flag = Settings::resolve(with(&["192.0.2.1"]))
+            .unwrap()
+            .trusted_proxies;
+        assert_eq!(from_flag, TrustedProxies::parse(&["192.0.2.1"]).unwrap());
+        let err = format!(
+            "{:#}",
+            Settings::resolve(with(&["lb.internal"])).unwrap_err()
+        );
+        assert!(
+            err.contains("--trusted-proxy") && err.contains("lb.internal"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

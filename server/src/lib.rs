@@ -14,6 +14,7 @@
 pub mod assets;
 pub mod auditors;
 pub mod cli;
+pub mod client_ip;
 pub mod clock;
 pub mod configuration;
 pub mod domain;

@@ -77,6 +77,7 @@ impl Application {
             web::Data::new(templates::pages()?),
             web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
             web::Data::new(storage::KeyCache::default()),
+            web::Data::new(settings.trusted_proxies),
         );
         let origins = allowed_origins(&state.0.0);
         let server = HttpServer::new(move || {
@@ -97,6 +98,7 @@ impl Application {
                 .app_data(state.8.clone())
                 .app_data(state.9.clone())
                 .app_data(state.10.clone())
+                .app_data(state.11.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?

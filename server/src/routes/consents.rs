@@ -59,7 +59,7 @@ pub async fn record_consent(
         .is_some_and(|v| v.as_bytes().trim_ascii() == b"1");
     let choices = Choices::parse(&policies.0, body.into_inner(), gpc)?;
     let client = ClientInfo::new(
-        request.peer_addr().map(|a| a.ip()),
+        super::client_ip(&request),
         request
             .headers()
             .get("User-Agent")

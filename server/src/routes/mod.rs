@@ -27,6 +27,15 @@ pub use request_log::observe_requests;
 pub use state::{Issuer, Policies};
 pub use write_limit::limit_public_writes;
 
+/// The client's address: the peer, or what trusted proxies say it is.
+fn client_ip(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = request.peer_addr().map(|a| a.ip());
+    match request.app_data::<web::Data<crate::client_ip::TrustedProxies>>() {
+        Some(proxies) => proxies.client_ip(peer, request.headers()),
+        None => peer,
+    }
+}
+
 /// The OpenAPI description, assembled from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(

@@ -9,6 +9,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
 
+use super::client_ip;
 use super::problem::ApiError;
 use crate::rate_limit::WriteLimiter;
 
@@ -19,8 +20,8 @@ pub async fn limit_public_writes(
     if is_public_write(&request) {
         let limiter = request.app_data::<web::Data<WriteLimiter>>().cloned();
         if let Some(limiter) = limiter {
-            let peer = request.peer_addr().map(|a| a.ip());
-            if let Err(wait) = limiter.check(peer, Instant::now()) {
+            let client = client_ip(request.request());
+            if let Err(wait) = limiter.check(client, Instant::now()) {
                 let response = ApiError::TooManyWrites(wait).error_response();
                 return Ok(request.into_response(response));
             }

@@ -134,6 +134,17 @@ pub async fn spawn_limited(
     policies: Option<PathBuf>,
     write_rate_limit: u32,
 ) -> TestApp {
+    spawn_behind(db_url, data_dir, policies, write_rate_limit, &[]).await
+}
+
+/// Like [`spawn_limited`], believing `X-Forwarded-For` from `proxies`.
+pub async fn spawn_behind(
+    db_url: &str,
+    data_dir: &std::path::Path,
+    policies: Option<PathBuf>,
+    write_rate_limit: u32,
+    proxies: &[&str],
+) -> TestApp {
     let settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         database: DatabaseSettings {
@@ -144,6 +155,7 @@ pub async fn spawn_limited(
         issuer: "nexxt-consent".to_owned(),
         checkpoint_interval: 0,
         write_rate_limit,
+        trusted_proxies: consent_server::client_ip::TrustedProxies::parse(proxies).unwrap(),
     };
     let app = Application::build(settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
