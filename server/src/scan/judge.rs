@@ -27,7 +27,9 @@ pub struct Visit<'a> {
 impl Visit<'_> {
     pub fn judge(&self) -> Judged {
         let all: Vec<String> = self.policy.category_ids().map(str::to_owned).collect();
-        let granted = self.decision.granted(&all);
+        let granted = self
+            .decision
+            .granted(&all, &self.policy.site.gpc_forces_off);
         let writes = self.writes();
         let page_host = host_of(self.page).unwrap_or_default();
         let cookies: Vec<CookieSeen> = self
@@ -107,6 +109,10 @@ impl Visit<'_> {
             Decision::Only(c) => (
                 "outside_category",
                 format!("when the visitor allowed only `{c}`"),
+            ),
+            Decision::AcceptAllWithGpc => (
+                "despite_gpc",
+                "after accept all, although the browser sent Global Privacy Control".to_owned(),
             ),
             Decision::AcceptAll => ("outside_category", "after accept all".to_owned()),
         }

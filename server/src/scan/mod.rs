@@ -1,7 +1,8 @@
 //! `consent-server scan`: visits a site in headless Chromium as new
-//! visitors who decide differently (no choice, reject all, accept all, each
-//! category alone), records the cookies, storage and third-party requests of
-//! each visit, and judges them and the banner against the site's policy.
+//! visitors who decide differently (no choice, reject all, accept all,
+//! accept all with Global Privacy Control, each category alone), records
+//! the cookies, storage and third-party requests of each visit, and judges
+//! them and the banner against the site's policy.
 
 mod banner;
 mod browser;
@@ -177,6 +178,9 @@ impl<'a> Scanner<'a> {
             };
         }
         let mut decisions = vec![Decision::RejectAll, Decision::AcceptAll];
+        if !self.policy.policy.site.gpc_forces_off.is_empty() {
+            decisions.push(Decision::AcceptAllWithGpc);
+        }
         decisions.extend(
             self.categories
                 .iter()
@@ -274,7 +278,11 @@ impl<'a> Scanner<'a> {
     /// What the server answered to the decision, and whether its ledger
     /// holds the decision as the consent's latest event.
     async fn receipt(&mut self, page: &str, decision: &Decision, raw: &RawVisit) -> Receipt {
-        let expected: BTreeSet<String> = decision.granted(&self.categories).into_iter().collect();
+        let gpc_off = &self.policy.policy.site.gpc_forces_off;
+        let expected: BTreeSet<String> = decision
+            .granted(&self.categories, gpc_off)
+            .into_iter()
+            .collect();
         let (status, body) = match &raw.receipt {
             Some((_, status, body)) => (*status, serde_json::from_str(body).unwrap_or(Value::Null)),
             None => (0, Value::Null),

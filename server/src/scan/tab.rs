@@ -77,6 +77,26 @@ impl<'a> Tab<'a> {
         Ok(tab)
     }
 
+    /// Makes this tab send Global Privacy Control, as Brave or Firefox do
+    /// (Chromium has no setting for it): the header and the DOM property.
+    ///
+    /// # Errors
+    /// When Chromium refuses a command.
+    pub async fn send_gpc(&self) -> anyhow::Result<()> {
+        self.call(
+            "Network.setExtraHTTPHeaders",
+            json!({ "headers": { "Sec-GPC": "1" } }),
+        )
+        .await?;
+        let source = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });";
+        self.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": source }),
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn call(&self, method: &str, params: Value) -> anyhow::Result<Value> {
         self.cdp.call(Some(&self.session), method, params).await
     }

@@ -16,6 +16,9 @@ pub enum Decision {
     NoChoice,
     RejectAll,
     AcceptAll,
+    /// Accept all from a browser that sends Global Privacy Control: the
+    /// policy's `gpc_forces_off` categories must stay off.
+    AcceptAllWithGpc,
     /// Switches on this one category in the settings and saves.
     Only(String),
 }
@@ -27,6 +30,7 @@ impl Decision {
             Self::NoChoice => "no_choice",
             Self::RejectAll => "reject_all",
             Self::AcceptAll => "accept_all",
+            Self::AcceptAllWithGpc => "accept_all_gpc",
             Self::Only(_) => "category",
         }
     }
@@ -37,16 +41,23 @@ impl Decision {
             Self::NoChoice => "no choice".to_owned(),
             Self::RejectAll => "reject all".to_owned(),
             Self::AcceptAll => "accept all".to_owned(),
+            Self::AcceptAllWithGpc => "accept all, GPC on".to_owned(),
             Self::Only(category) => format!("{category} only"),
         }
     }
 
-    /// The categories this decision grants, `necessary` always among them.
-    pub fn granted(&self, all: &[String]) -> Vec<String> {
+    /// The categories this decision grants, `necessary` always among them;
+    /// `gpc_off` are those Global Privacy Control keeps off.
+    pub fn granted(&self, all: &[String], gpc_off: &[String]) -> Vec<String> {
         let necessary = policies::NECESSARY.to_owned();
         match self {
             Self::NoChoice | Self::RejectAll => vec![necessary],
             Self::AcceptAll => all.to_vec(),
+            Self::AcceptAllWithGpc => all
+                .iter()
+                .filter(|c| !gpc_off.contains(c))
+                .cloned()
+                .collect(),
             Self::Only(category) => vec![necessary, category.clone()],
         }
     }
@@ -81,6 +92,9 @@ const BANNER_WAIT: Duration = Duration::from_secs(10);
 /// When the page cannot be loaded or Chromium fails.
 pub async fn run(cdp: &Cdp, url: &str, decision: &Decision) -> anyhow::Result<RawVisit> {
     let mut tab = Tab::open(cdp, true).await?;
+    if *decision == Decision::AcceptAllWithGpc {
+        tab.send_gpc().await?;
+    }
     let result = observe(&mut tab, url, decision).await;
     let events = std::mem::take(&mut tab.events);
     tab.close().await;
@@ -99,7 +113,7 @@ async fn observe(tab: &mut Tab<'_>, url: &str, decision: &Decision) -> anyhow::R
     let action = match decision {
         Decision::NoChoice => None,
         Decision::RejectAll => Some(("reject", "")),
-        Decision::AcceptAll => Some(("accept", "")),
+        Decision::AcceptAll | Decision::AcceptAllWithGpc => Some(("accept", "")),
         Decision::Only(category) => Some(("only", category.as_str())),
     };
     if let Some((action, category)) = action.filter(|_| raw.banner.is_some()) {

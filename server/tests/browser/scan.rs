@@ -110,6 +110,7 @@ async fn the_demo_site_passes_with_every_decision_recorded() {
                 "no choice",
                 "reject all",
                 "accept all",
+                "accept all, GPC on",
                 "analytics only",
                 "experience only",
                 "marketing only",
@@ -157,9 +158,14 @@ async fn the_demo_site_passes_with_every_decision_recorded() {
             "{set_by}"
         );
     }
-    assert!(names(&visits[3]).contains(&"_ga".to_owned()));
+    // Global Privacy Control keeps marketing off, even after accept all.
+    let gpc = &visits[3];
+    assert!(names(gpc).contains(&"_ga".to_owned()));
+    assert!(!names(gpc).contains(&"_fbp".to_owned()), "{:?}", names(gpc));
+    assert!(!gpc["receipt"]["granted"].to_string().contains("marketing"));
+    assert!(names(&visits[4]).contains(&"_ga".to_owned()));
     assert!(
-        !names(&visits[3]).contains(&"_fbp".to_owned()),
+        !names(&visits[4]).contains(&"_fbp".to_owned()),
         "analytics only"
     );
     // Every decision was recorded, and the ledger holds each one.
@@ -169,8 +175,8 @@ async fn the_demo_site_passes_with_every_decision_recorded() {
         .iter()
         .filter(|c| c["check"] == "consent_recorded")
         .count();
-    assert_eq!(recorded, 12, "six decisions on each of two pages");
-    assert_eq!(app.event_count().await, 12);
+    assert_eq!(recorded, 14, "seven decisions on each of two pages");
+    assert_eq!(app.event_count().await, 14);
     assert!(
         html.contains("PASS") && html.contains("Banner checks"),
         "{html}"
@@ -217,6 +223,7 @@ async fn a_broken_copy_fails_and_names_every_fault() {
         "{before}"
     );
     finding(&report, "cookie_after_reject", "_fbp");
+    finding(&report, "cookie_despite_gpc", "_fbp");
     // The pixel request to a host the policy gives to the Facebook Pixel.
     let pixel = finding(&report, "request_before_consent", "localhost");
     assert!(
