@@ -35,7 +35,8 @@ pub struct ScanArgs {
 
 impl ScanArgs {
     /// Exit code 0 when the site passes, 1 when any finding is a violation
-    /// (so a site's CI can gate on it), 2 when the scan could not run.
+    /// (so a site's CI can gate on it), 2 when the scan could not run or
+    /// could not visit every page it meant to (and found no violation).
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         let formats = self
             .out
@@ -87,8 +88,16 @@ impl ScanArgs {
             );
         }
         Ok(match report.verdict {
-            Verdict::Pass => ExitCode::SUCCESS,
             Verdict::Fail => ExitCode::from(1),
+            // Nothing wrong in what was seen, but not everything was seen.
+            Verdict::Pass if s.incomplete_pages > 0 => {
+                eprintln!(
+                    "incomplete: {} page(s) could not be visited; see page_not_scanned",
+                    s.incomplete_pages
+                );
+                ExitCode::from(2)
+            }
+            Verdict::Pass => ExitCode::SUCCESS,
         })
     }
 }

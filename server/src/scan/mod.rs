@@ -82,6 +82,7 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         checks: Vec::new(),
         undeclared: BTreeMap::new(),
         server: None,
+        incomplete: BTreeSet::new(),
     };
     if let Some((origin, _)) = &loader {
         scanner.server = Some(Tab::open(&cdp, false).await?);
@@ -108,6 +109,7 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         scanned_at: crate::clock::now(),
         verdict: Verdict::Pass,
         summary: Summary {
+            incomplete_pages: scanner.incomplete.len(),
             pages: 0,
             visits: 0,
             violations: 0,
@@ -133,6 +135,8 @@ struct Scanner<'a> {
     undeclared: BTreeMap<(String, String, String), Undeclared>,
     /// A tab at the consent server's origin, for questions to the server.
     server: Option<Tab<'a>>,
+    /// Pages of which at least one visit failed.
+    incomplete: BTreeSet<String>,
 }
 
 impl<'a> Scanner<'a> {
@@ -143,10 +147,13 @@ impl<'a> Scanner<'a> {
         let mut queued = BTreeSet::from([start.to_string()]);
         let mut first = Some(first);
         let mut pages = Vec::new();
+        // Pages that failed to load count too: `--pages` bounds the work.
+        let mut attempted = 0;
         while let Some(page) = queue.pop_front() {
-            if pages.len() >= limit {
+            if attempted >= limit {
                 break;
             }
+            attempted += 1;
             let no_choice = match first.take() {
                 Some(raw) => raw,
                 None => match visit::run(self.cdp, &page, &Decision::NoChoice).await {
@@ -381,6 +388,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn unreachable(&mut self, page: &str, error: &anyhow::Error) {
+        self.incomplete.insert(page.to_owned());
         self.findings.push(Finding {
             severity: Severity::Warning,
             rule: "page_not_scanned".to_owned(),

@@ -40,6 +40,10 @@ pub enum Verdict {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub pages: usize,
+    /// Pages with a visit that could not be made (see the `page_not_scanned`
+    /// findings): the verdict does not cover what was not seen.
+    #[serde(default)]
+    pub incomplete_pages: usize,
     pub visits: usize,
     pub violations: usize,
     pub warnings: usize,
@@ -174,6 +178,7 @@ impl ScanReport {
             .filter(|f| f.severity == Severity::Violation)
             .count();
         self.summary = Summary {
+            incomplete_pages: self.summary.incomplete_pages,
             pages: self.pages.len(),
             visits: self.pages.iter().map(|p| p.visits.len()).sum(),
             violations,

@@ -262,11 +262,78 @@ async fn a_broken_copy_fails_and_names_every_fault() {
     );
 }
 
+#[tokio::test]
+async fn a_page_that_cannot_be_visited_makes_the_scan_incomplete_not_passed() {
+    let Some(_slot) = chromium_slot().await else {
+        return;
+    };
+    let consent = Arc::new(OnceLock::<String>::new());
+    let site = site(consent.clone(), page_linking_a_download).await;
+    let policies = policies_with_www(|www| {
+        www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1)
+    });
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let server = spawn_on(&app.db_url, &app.data_dir, Some(policies.clone())).await;
+    consent.set(server.address.clone()).unwrap();
+    let dir = policies.to_str().unwrap();
+    let args = ["--pages", "2", "--policies", dir];
+    let (output, report, html) = scan(&format!("{site}/"), &args).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("incomplete: 1 page(s) could not be visited"));
+    assert_eq!(
+        report["verdict"],
+        "pass",
+        "nothing wrong was seen: {:?}",
+        rules(&report)
+    );
+    assert_eq!(report["summary"]["incomplete_pages"], 1);
+    let skipped = finding(&report, "page_not_scanned", &format!("{site}/download"));
+    assert!(
+        skipped["evidence"]
+            .to_string()
+            .contains("could not be loaded"),
+        "{skipped}"
+    );
+    assert!(html.contains("could not be visited"));
+}
+
+/// The demo page as its own site would serve it: the loader from the
+/// consent server, no CSP nonce.
+fn demo_page(consent: &str) -> String {
+    include_str!("../../../examples/www/index.html")
+        .replace("{{lang}}", "nl")
+        .replace(" nonce=\"{{nonce}}\"", "")
+        .replace(
+            "src=\"/v1/sites/www/loader.js\"",
+            &format!("src=\"{consent}/v1/sites/www/loader.js\""),
+        )
+}
+
+/// The demo page whose only link leads to a download, not a page.
+fn page_linking_a_download(consent: &str, _port: u16) -> String {
+    let page = demo_page(consent);
+    let start = page
+        .find("<p><a href=")
+        .expect("the demo has a line of links");
+    let end = start + page[start..].find("</p>").unwrap() + "</p>".len();
+    format!(
+        "{}<p><a href=\"/download\">Price list</a></p>{}",
+        &page[..start],
+        &page[end..]
+    )
+}
+
 /// The demo page served from its own origin, with three faults: the
 /// Facebook stub outside the gating plus a pixel, a script that ticks the
 /// marketing switch, and an undeclared cookie. `consent` is the consent
 /// server's address, known once it runs.
 async fn broken_site(consent: Arc<OnceLock<String>>) -> String {
+    site(consent, broken_page).await
+}
+
+/// Serves `page(consent server, own port)` at `/`, the demo's stubs, and a
+/// `/download` that a browser saves instead of showing.
+async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> String) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let port = listener.local_addr().unwrap().port();
@@ -276,8 +343,17 @@ async fn broken_site(consent: Arc<OnceLock<String>>) -> String {
             .route(
                 "/",
                 web::get().to(move || {
-                    let page = broken_page(consent.get().expect("consent server runs"), port);
+                    let page = page(consent.get().expect("consent server runs"), port);
                     async move { HttpResponse::Ok().content_type("text/html").body(page) }
+                }),
+            )
+            .route(
+                "/download",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .insert_header(("Content-Disposition", "attachment; filename=\"a.bin\""))
+                        .content_type("application/octet-stream")
+                        .body("not a page")
                 }),
             )
             .route(
@@ -319,13 +395,7 @@ new MutationObserver(function () {
 "#;
 
 fn broken_page(consent: &str, port: u16) -> String {
-    let page = include_str!("../../../examples/www/index.html");
-    page.replace("{{lang}}", "nl")
-        .replace(" nonce=\"{{nonce}}\"", "")
-        .replace(
-            "src=\"/v1/sites/www/loader.js\"",
-            &format!("src=\"{consent}/v1/sites/www/loader.js\""),
-        )
+    demo_page(consent)
         .replace(
             "<script type=\"text/plain\" data-consent-category=\"marketing\" src=\"/examples/stubs/facebook-pixel.js\">",
             "<script src=\"/examples/stubs/facebook-pixel.js\">",
