@@ -128,6 +128,18 @@ impl PolicySet {
         Self::build(org, sites, statements)
     }
 
+    /// The policies in `dir` when one is given (`--policies`), else the
+    /// shipped ones.
+    ///
+    /// # Errors
+    /// As [`PolicySet::load_dir`] and [`PolicySet::shipped`].
+    pub fn load(dir: Option<&Path>) -> Result<Self, LoadError> {
+        match dir {
+            Some(dir) => Self::load_dir(dir),
+            None => Self::shipped(),
+        }
+    }
+
     /// Loads `dir/organization.toml` and every `dir/sites/*.toml`.
     ///
     /// # Errors

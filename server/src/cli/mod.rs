@@ -98,10 +98,7 @@ async fn migrate(args: DatabaseArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn purge(args: PurgeArgs) -> anyhow::Result<ExitCode> {
-    let policies = match &args.policies {
-        Some(dir) => policies::PolicySet::load_dir(dir)?,
-        None => policies::PolicySet::shipped()?,
-    };
+    let policies = policies::PolicySet::load(args.policies.as_deref())?;
     let (db, settings) = open(args.database).await?;
     let key = crate::tokens::SigningKey::load_or_generate(&settings.data_dir)?;
     storage::upsert_key(&db, key.public(), &crate::clock::now()).await?;

@@ -47,10 +47,7 @@ impl ScanArgs {
             url: self.url,
             site: self.site,
             pages: self.pages,
-            policies: match &self.policies {
-                Some(dir) => policies::PolicySet::load_dir(dir)?,
-                None => policies::PolicySet::shipped()?,
-            },
+            policies: policies::PolicySet::load(self.policies.as_deref())?,
             chromium: self.chromium,
             local_only: self.local_only,
         };

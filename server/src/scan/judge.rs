@@ -26,10 +26,7 @@ pub struct Visit<'a> {
 
 impl Visit<'_> {
     pub fn judge(&self) -> Judged {
-        let all: Vec<String> = self.policy.category_ids().map(str::to_owned).collect();
-        let granted = self
-            .decision
-            .granted(&all, &self.policy.site.gpc_forces_off);
+        let granted = self.decision.granted(self.policy);
         let writes = self.writes();
         let page_host = host_of(self.page).unwrap_or_default();
         let cookies: Vec<CookieSeen> = self

@@ -77,12 +77,10 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     let mut scanner = Scanner {
         cdp: &cdp,
         policy,
-        categories: policy.policy.category_ids().map(str::to_owned).collect(),
         findings: Vec::new(),
         checks: Vec::new(),
         undeclared: BTreeMap::new(),
         server: None,
-        incomplete: BTreeSet::new(),
     };
     if let Some((origin, _)) = &loader {
         scanner.server = Some(Tab::open(&cdp, false).await?);
@@ -108,15 +106,7 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         policy_hash: policy.hash.clone(),
         scanned_at: crate::clock::now(),
         verdict: Verdict::Pass,
-        summary: Summary {
-            incomplete_pages: scanner.incomplete.len(),
-            pages: 0,
-            visits: 0,
-            violations: 0,
-            warnings: 0,
-            checks_passed: 0,
-            checks_failed: 0,
-        },
+        summary: Summary::default(),
         findings: scanner.findings,
         banner_checks: scanner.checks,
         undeclared: scanner.undeclared.into_values().collect(),
@@ -129,14 +119,11 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
 struct Scanner<'a> {
     cdp: &'a Cdp,
     policy: &'a LoadedPolicy,
-    categories: Vec<String>,
     findings: Vec<Finding>,
     checks: Vec<Check>,
     undeclared: BTreeMap<(String, String, String), Undeclared>,
     /// A tab at the consent server's origin, for questions to the server.
     server: Option<Tab<'a>>,
-    /// Pages of which at least one visit failed.
-    incomplete: BTreeSet<String>,
 }
 
 impl<'a> Scanner<'a> {
@@ -189,10 +176,11 @@ impl<'a> Scanner<'a> {
             decisions.push(Decision::AcceptAllWithGpc);
         }
         decisions.extend(
-            self.categories
-                .iter()
+            self.policy
+                .policy
+                .category_ids()
                 .filter(|c| *c != policies::NECESSARY)
-                .map(|c| Decision::Only(c.clone())),
+                .map(|c| Decision::Only(c.to_owned())),
         );
         let cdp = self.cdp;
         let raws: Vec<_> = futures::stream::iter(&decisions)
@@ -210,7 +198,7 @@ impl<'a> Scanner<'a> {
                 }
             };
             let mut record = self.judge(page, &decision, &raw);
-            record.receipt = Some(self.receipt(page, &decision, &raw).await);
+            record.receipt = Some(self.receipt(page, &decision, &record.granted, &raw).await);
             if raw.withdrawal_control != Some(true) {
                 without_control.push(decision.label());
             }
@@ -233,7 +221,23 @@ impl<'a> Scanner<'a> {
         }
         .judge();
         let record = judged.record;
-        let seen_at = format!("{page} · {}", decision.label());
+        self.note_undeclared(&record, &format!("{page} · {}", decision.label()));
+        for finding in judged.findings {
+            // The same fault on every later visit of a page adds nothing.
+            let repeated = finding.severity == Severity::Warning
+                && self.findings.iter().any(|f| {
+                    f.rule == finding.rule && f.page == finding.page && f.subject == finding.subject
+                });
+            if !repeated {
+                self.findings.push(finding);
+            }
+        }
+        record
+    }
+
+    /// Adds what `record` saw that the policy does not declare to the list
+    /// for the owner, once per thing, with every visit that saw it.
+    fn note_undeclared(&mut self, record: &report::VisitRecord, seen_at: &str) {
         let owned = |kind: &str, name: &str, domain: &str| {
             (kind.to_owned(), name.to_owned(), domain.to_owned())
         };
@@ -267,31 +271,22 @@ impl<'a> Scanner<'a> {
                     seen: Vec::new(),
                 })
                 .seen
-                .push(seen_at.clone());
+                .push(seen_at.to_owned());
         }
-        for finding in judged.findings {
-            // The same fault on every later visit of a page adds nothing.
-            let repeated = finding.severity == Severity::Warning
-                && self.findings.iter().any(|f| {
-                    f.rule == finding.rule && f.page == finding.page && f.subject == finding.subject
-                });
-            if !repeated {
-                self.findings.push(finding);
-            }
-        }
-        record
     }
 
     /// What the server answered to the decision, and whether its ledger
     /// holds the decision as the consent's latest event.
-    async fn receipt(&mut self, page: &str, decision: &Decision, raw: &RawVisit) -> Receipt {
-        let gpc_off = &self.policy.policy.site.gpc_forces_off;
-        let expected: BTreeSet<String> = decision
-            .granted(&self.categories, gpc_off)
-            .into_iter()
-            .collect();
+    async fn receipt(
+        &mut self,
+        page: &str,
+        decision: &Decision,
+        granted_by_decision: &[String],
+        raw: &RawVisit,
+    ) -> Receipt {
+        let expected: BTreeSet<String> = granted_by_decision.iter().cloned().collect();
         let (status, body) = match &raw.receipt {
-            Some((_, status, body)) => (*status, serde_json::from_str(body).unwrap_or(Value::Null)),
+            Some((status, body)) => (*status, serde_json::from_str(body).unwrap_or(Value::Null)),
             None => (0, Value::Null),
         };
         let consent_id = body["consent_id"].as_str().map(str::to_owned);
@@ -388,10 +383,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn unreachable(&mut self, page: &str, error: &anyhow::Error) {
-        self.incomplete.insert(page.to_owned());
         self.findings.push(Finding {
             severity: Severity::Warning,
-            rule: "page_not_scanned".to_owned(),
+            rule: report::PAGE_NOT_SCANNED.to_owned(),
             page: page.to_owned(),
             visit: String::new(),
             subject: page.to_owned(),

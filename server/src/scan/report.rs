@@ -1,7 +1,12 @@
 //! The scan report: a stable JSON schema (`schema` names its version; fields
 //! are only ever added) and its HTML rendering. README documents each field.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
+
+/// Rule of the finding for a page or visit that could not be made.
+pub const PAGE_NOT_SCANNED: &str = "page_not_scanned";
 
 /// Version of this schema, written into every report.
 pub const SCHEMA: &str = "nexxt-consent/scan-report/1";
@@ -37,7 +42,7 @@ pub enum Verdict {
     Fail,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub pages: usize,
     /// Pages with a visit that could not be made (see the `page_not_scanned`
@@ -177,8 +182,14 @@ impl ScanReport {
             .iter()
             .filter(|f| f.severity == Severity::Violation)
             .count();
+        let incomplete: BTreeSet<&str> = self
+            .findings
+            .iter()
+            .filter(|f| f.rule == PAGE_NOT_SCANNED)
+            .map(|f| f.page.as_str())
+            .collect();
         self.summary = Summary {
-            incomplete_pages: self.summary.incomplete_pages,
+            incomplete_pages: incomplete.len(),
             pages: self.pages.len(),
             visits: self.pages.iter().map(|p| p.visits.len()).sum(),
             violations,

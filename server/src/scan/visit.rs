@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use policies::SitePolicy;
 use serde_json::Value;
 
 use super::cdp::{Cdp, Event};
@@ -46,17 +47,16 @@ impl Decision {
         }
     }
 
-    /// The categories this decision grants, `necessary` always among them;
-    /// `gpc_off` are those Global Privacy Control keeps off.
-    pub fn granted(&self, all: &[String], gpc_off: &[String]) -> Vec<String> {
+    /// The categories this decision grants under `policy`, `necessary`
+    /// always among them.
+    pub fn granted(&self, policy: &SitePolicy) -> Vec<String> {
         let necessary = policies::NECESSARY.to_owned();
+        let all = policy.category_ids().map(str::to_owned);
         match self {
             Self::NoChoice | Self::RejectAll => vec![necessary],
-            Self::AcceptAll => all.to_vec(),
+            Self::AcceptAll => all.collect(),
             Self::AcceptAllWithGpc => all
-                .iter()
-                .filter(|c| !gpc_off.contains(c))
-                .cloned()
+                .filter(|c| !policy.site.gpc_forces_off.contains(c))
                 .collect(),
             Self::Only(category) => vec![necessary, category.clone()],
         }
@@ -72,8 +72,8 @@ pub struct RawVisit {
     pub links: Vec<String>,
     /// `ok`, or why the decision could not be made.
     pub decided: Option<String>,
-    /// The request id and status of `POST /v1/consents`, with its body.
-    pub receipt: Option<(String, u16, String)>,
+    /// The status of `POST /v1/consents` (0: no answer) and its body.
+    pub receipt: Option<(u16, String)>,
     /// After the decision and a reload: a way back to the settings shown.
     pub withdrawal_control: Option<bool>,
     pub storage_keys: Vec<String>,
@@ -144,7 +144,7 @@ async fn wait_for_banner(tab: &Tab<'_>) -> anyhow::Result<Option<Value>> {
 
 /// The answer to the decision's `POST …/v1/consents`, read before the
 /// reload discards it.
-async fn receipt(tab: &Tab<'_>) -> Option<(String, u16, String)> {
+async fn receipt(tab: &Tab<'_>) -> Option<(u16, String)> {
     let id = tab.events.iter().find_map(|e| {
         let request = &e.params["request"];
         let is_consent = e.method == "Network.requestWillBeSent"
@@ -164,8 +164,8 @@ async fn receipt(tab: &Tab<'_>) -> Option<(String, u16, String)> {
             .then(|| e.params["response"]["status"].as_u64().unwrap_or(0))
     });
     let Some(status) = status else {
-        return Some((id, 0, String::new()));
+        return Some((0, String::new()));
     };
     let body = tab.response_body(&id).await.unwrap_or_default();
-    Some((id, u16::try_from(status).unwrap_or(0), body))
+    Some((u16::try_from(status).unwrap_or(0), body))
 }

@@ -31,33 +31,40 @@ fn free_port() -> u16 {
 /// A browser slot for a test that starts Chromium itself (the scanner), or
 /// `None` (announced) when Chromium is not installed; under `CI=true` it must be.
 pub async fn chromium_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
-    if !std::path::Path::new("/usr/bin/chromium").exists() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but Chromium is missing: apt-get install chromium"
-        );
-        eprintln!("\n!!! Chromium missing: scanner tests SKIPPED (apt-get install chromium)\n");
+    if !installed(&["chromium"]) {
         return None;
     }
     Some(BROWSERS.acquire().await.unwrap())
 }
 
-fn chromium_missing() -> bool {
-    ["/usr/bin/chromium", "/usr/bin/chromedriver"]
+/// Whether every Debian package's binary is in /usr/bin. A missing one
+/// fails the test under `CI=true`, else skips it loudly.
+fn installed(packages: &[&str]) -> bool {
+    let binary = |package: &str| match package {
+        "chromium-driver" => "/usr/bin/chromedriver".to_owned(),
+        _ => format!("/usr/bin/{package}"),
+    };
+    if packages
         .iter()
-        .any(|p| !std::path::Path::new(p).exists())
+        .all(|p| std::path::Path::new(&binary(p)).exists())
+    {
+        return true;
+    }
+    let install = format!("apt-get install {}", packages.join(" "));
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "CI=true but a browser package is missing: {install}"
+    );
+    eprintln!(
+        "\n!!! {} missing: browser tests SKIPPED ({install})\n",
+        packages.join(" or ")
+    );
+    false
 }
 
 /// A fresh browser, or `None` (announced) when Chromium is not installed.
 pub async fn browser() -> Option<Browser> {
-    if chromium_missing() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but Chromium is missing: apt-get install chromium chromium-driver"
-        );
-        eprintln!(
-            "\n!!! Chromium or chromedriver missing: browser tests SKIPPED (apt-get install chromium chromium-driver)\n"
-        );
+    if !installed(&["chromium", "chromium-driver"]) {
         return None;
     }
     // Two TLS backends are linked; chromedriver is plain HTTP, but rustls

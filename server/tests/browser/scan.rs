@@ -2,7 +2,7 @@
 //! the demo site (which must pass) and against a deliberately broken copy
 //! of it (where every fault must be reported). Only loopback is reachable.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::{Arc, OnceLock};
 
@@ -10,7 +10,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
 use crate::harness::{chromium_slot, policies_with_www};
-use crate::helpers::{Backend, spawn_app, spawn_on, temp_dir};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_on, temp_dir};
 
 /// Runs the scanner on `url`; returns its exit status, JSON report and HTML.
 /// On a blocking thread: the servers it scans run on this test's runtime.
@@ -188,21 +188,15 @@ async fn a_broken_copy_fails_and_names_every_fault() {
     let Some(_slot) = chromium_slot().await else {
         return;
     };
-    let consent = Arc::new(OnceLock::<String>::new());
-    let site = broken_site(consent.clone()).await;
-    let policies = policies_with_www(|www| {
-        www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1)
-            // The pixel host of the broken page belongs to the Facebook Pixel.
-            .replacen(
-                "hosts = [\"connect.facebook.net\"",
-                "hosts = [\"localhost\", \"connect.facebook.net\"",
-                1,
-            )
-    });
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let server = spawn_on(&app.db_url, &app.data_dir, Some(policies.clone())).await;
-    consent.set(server.address.clone()).unwrap();
-
+    // The pixel host of the broken page belongs to the Facebook Pixel.
+    let pixel_host = |www: String| {
+        www.replacen(
+            "hosts = [\"connect.facebook.net\"",
+            "hosts = [\"localhost\", \"connect.facebook.net\"",
+            1,
+        )
+    };
+    let (site, policies, _servers) = copy_with_consent(broken_page, pixel_host).await;
     let dir = policies.to_str().unwrap();
     let args = ["--pages", "1", "--site", "www", "--policies", dir];
     let (output, report, html) = scan(&format!("{site}/"), &args).await;
@@ -267,14 +261,7 @@ async fn a_page_that_cannot_be_visited_makes_the_scan_incomplete_not_passed() {
     let Some(_slot) = chromium_slot().await else {
         return;
     };
-    let consent = Arc::new(OnceLock::<String>::new());
-    let site = site(consent.clone(), page_linking_a_download).await;
-    let policies = policies_with_www(|www| {
-        www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1)
-    });
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let server = spawn_on(&app.db_url, &app.data_dir, Some(policies.clone())).await;
-    consent.set(server.address.clone()).unwrap();
+    let (site, policies, _servers) = copy_with_consent(page_linking_a_download, |www| www).await;
     let dir = policies.to_str().unwrap();
     let args = ["--pages", "2", "--policies", dir];
     let (output, report, html) = scan(&format!("{site}/"), &args).await;
@@ -295,6 +282,24 @@ async fn a_page_that_cannot_be_visited_makes_the_scan_incomplete_not_passed() {
         "{skipped}"
     );
     assert!(html.contains("could not be visited"));
+}
+
+/// A copy of the demo on its own origin, serving `page`, and a consent
+/// server whose www policy accepts that origin and is changed by `edit`.
+/// Returns the copy's origin, the policy directory, and the servers.
+async fn copy_with_consent(
+    page: fn(&str, u16) -> String,
+    edit: fn(String) -> String,
+) -> (String, PathBuf, (TestApp, TestApp)) {
+    let consent = Arc::new(OnceLock::<String>::new());
+    let site = site(consent.clone(), page).await;
+    let policies = policies_with_www(|www| {
+        edit(www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1))
+    });
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let server = spawn_on(&app.db_url, &app.data_dir, Some(policies.clone())).await;
+    consent.set(server.address.clone()).unwrap();
+    (site, policies, (app, server))
 }
 
 /// The demo page as its own site would serve it: the loader from the
@@ -323,16 +328,9 @@ fn page_linking_a_download(consent: &str, _port: u16) -> String {
     )
 }
 
-/// The demo page served from its own origin, with three faults: the
-/// Facebook stub outside the gating plus a pixel, a script that ticks the
-/// marketing switch, and an undeclared cookie. `consent` is the consent
-/// server's address, known once it runs.
-async fn broken_site(consent: Arc<OnceLock<String>>) -> String {
-    site(consent, broken_page).await
-}
-
 /// Serves `page(consent server, own port)` at `/`, the demo's stubs, and a
-/// `/download` that a browser saves instead of showing.
+/// `/download` that a browser saves instead of showing. `consent` is filled
+/// in once the consent server runs, which needs this site's origin first.
 async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> String) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
@@ -394,6 +392,10 @@ new MutationObserver(function () {
 }).observe(document.documentElement, {childList: true, subtree: true});
 "#;
 
+/// The demo page served from its own origin, with three faults: the
+/// Facebook stub outside the gating plus a pixel, a script that ticks the
+/// marketing switch, and an undeclared cookie. `consent` is the consent
+/// server's address.
 fn broken_page(consent: &str, port: u16) -> String {
     demo_page(consent)
         .replace(
