@@ -24,6 +24,11 @@ use http::{Connection, MakeRequest, Samples, closed_loop, fixed, open_loop, requ
 use sea_orm::ConnectionTrait;
 use servers::ServerChild;
 
+/// The same allocator as the `consent-server` binary: this executable is
+/// also the server under load (see `servers`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Options {
     seconds: u64,
     levels: Vec<usize>,

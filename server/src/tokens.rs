@@ -85,6 +85,7 @@ impl SigningKey {
     fn from_pkcs8(pkcs8: &[u8]) -> anyhow::Result<Self> {
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|e| anyhow::anyhow!("{e}"))?;
         let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
+        provider::remember(pkcs8, pair);
         Ok(Self {
             encoding: EncodingKey::from_ed_der(pkcs8),
             public: PublicKeyRow {
@@ -149,6 +150,7 @@ pub fn verify(
     key: &PublicKeyRow,
     issuer: &str,
 ) -> Result<ConsentClaims, InvalidToken> {
+    provider::install();
     let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(|_| InvalidToken)?;
     let mut validation = Validation::new(ALGORITHM);
     validation.set_issuer(&[issuer]);
@@ -171,6 +173,7 @@ pub fn verify_statement<T: serde::de::DeserializeOwned>(
     key: &PublicKeyRow,
     issuer: Option<&str>,
 ) -> Result<T, InvalidToken> {
+    provider::install();
     let decoding = DecodingKey::from_ed_components(&key.public_key).map_err(|_| InvalidToken)?;
     let mut validation = Validation::new(ALGORITHM);
     if let Some(issuer) = issuer {
@@ -216,5 +219,6 @@ pub fn jwks(keys: &[PublicKeyRow]) -> serde_json::Value {
     serde_json::json!({ "keys": keys })
 }
 
+mod provider;
 #[cfg(test)]
 mod tests;

@@ -1,14 +1,14 @@
 //! The one task per process that appends to this process's chain.
 //!
 //! Requests queue on a channel; the task takes everything waiting (up to
-//! `MAX_BATCH`), chains it in order, inserts it in one transaction together
-//! with the new chain head, and only then answers each caller. One commit (one
+//! `MAX_BATCH`), chains it in order, stores it together with the new chain
+//! head in one atomic round trip, and only then answers each caller. One commit (one
 //! fsync) serves a whole batch, so throughput grows with load.
 
 use std::time::Instant;
 
 use anyhow::Context;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{GENESIS_HASH, canonical};
@@ -111,7 +111,7 @@ async fn commit_batch(
         seq: last.seq,
         hash: last.hash.clone(),
     };
-    match store(db, &events, &new_head).await {
+    match storage::append_batch(db, &events, &new_head).await {
         Ok(()) => {
             for (job, event) in batch.drain(..).zip(events) {
                 metrics.observe_append(job.queued.elapsed());
@@ -130,17 +130,6 @@ async fn commit_batch(
             reload_head(db, head).await
         }
     }
-}
-
-async fn store(
-    db: &DatabaseConnection,
-    events: &[StoredEvent],
-    head: &ChainHead,
-) -> Result<(), sea_orm::DbErr> {
-    let txn = db.begin().await?;
-    storage::insert_events(&txn, events).await?;
-    storage::update_head(&txn, head).await?;
-    txn.commit().await
 }
 
 async fn reload_head(db: &DatabaseConnection, stale: ChainHead) -> ChainHead {

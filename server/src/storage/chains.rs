@@ -27,20 +27,6 @@ pub async fn create_chain(
     Ok(())
 }
 
-pub async fn update_head(
-    db: &impl ConnectionTrait,
-    head: &ChainHead,
-) -> Result<(), sea_orm::DbErr> {
-    let row = ActiveModel {
-        id: Set(head.chain_id.clone()),
-        head_seq: Set(head.seq),
-        head_hash: Set(head.hash.clone()),
-        ..Default::default()
-    };
-    Entity::update(row).exec(db).await?;
-    Ok(())
-}
-
 pub async fn list_chains(db: &impl ConnectionTrait) -> Result<Vec<ChainHead>, sea_orm::DbErr> {
     let rows = Entity::find()
         .order_by_asc(Column::CreatedAt)

@@ -16,16 +16,49 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 /// # Errors
 /// When the database cannot be reached or created.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_pool(url, Role::Shared).await
+}
+
+/// A connection for the ledger writer alone. On SQLite that is one
+/// connection of its own with a larger page cache: the index pages a batch
+/// touches stay in memory, where a connection taken from the shared pool
+/// would first re-read what another connection's commit invalidated.
+/// PostgreSQL gets a small pool of its own, so readers never starve it.
+///
+/// # Errors
+/// When the database cannot be reached.
+pub async fn connect_writer(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_pool(url, Role::Writer).await
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Shared,
+    Writer,
+}
+
+async fn connect_pool(url: &str, role: Role) -> anyhow::Result<DatabaseConnection> {
+    let (sqlite_connections, postgres_connections) = match role {
+        Role::Shared => (8, 16),
+        Role::Writer => (1, 2),
+    };
     if url.starts_with("sqlite:") {
-        let options = SqliteConnectOptions::from_str(url)
+        let mut options = SqliteConnectOptions::from_str(url)
             .context("while parsing the SQLite URL")?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A batch insert keeps a statement journal (to undo itself if a
+            // row breaks a constraint); past 64 KiB SQLite spills it to a
+            // temporary file, which a batch of consents always did.
+            .pragma("temp_store", "memory");
+        if role == Role::Writer {
+            options = options.pragma("cache_size", "-65536");
+        }
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(sqlite_connections)
             .connect_with(options)
             .await
             .context("while opening the SQLite database")?;
@@ -33,7 +66,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     }
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(16)
+        .max_connections(postgres_connections)
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     Database::connect(options)

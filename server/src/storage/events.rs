@@ -13,16 +13,6 @@ use super::entities::consent_event::{ActiveModel, Column, Entity, Model};
 use crate::domain::StoredEvent;
 use crate::ledger::canonical::choices_json;
 
-/// Inserts events exactly as given (the ledger writer has chained them).
-pub async fn insert_events(
-    db: &impl ConnectionTrait,
-    events: &[StoredEvent],
-) -> Result<(), sea_orm::DbErr> {
-    let rows = events.iter().map(to_row);
-    Entity::insert_many(rows).exec_without_returning(db).await?;
-    Ok(())
-}
-
 /// Every event of one consent id on one site, oldest first.
 pub async fn events_of(
     db: &impl ConnectionTrait,
@@ -243,7 +233,7 @@ pub async fn orphan_chains(
     Ok(ids.into_iter().filter(|id| !known.contains(id)).collect())
 }
 
-fn to_row(e: &StoredEvent) -> ActiveModel {
+pub(super) fn to_row(e: &StoredEvent) -> ActiveModel {
     ActiveModel {
         id: Default::default(),
         chain_id: Set(e.chain_id.clone()),

@@ -1,6 +1,7 @@
 //! Everything that touches the database. Functions take any connection or
 //! transaction and speak in domain types; entities stay in here.
 
+mod append;
 mod auditors;
 mod chains;
 mod checkpoints;
@@ -10,19 +11,20 @@ mod events;
 mod key_cache;
 mod keys;
 
+pub use append::append_batch;
 pub use auditors::{
     AuditorRow, audit_entries, find_auditor, insert_auditor, list_auditors, log_audit,
     revoke_auditor,
 };
-pub use chains::{ChainHead, create_chain, find_chain, list_chains, update_head};
+pub use chains::{ChainHead, create_chain, find_chain, list_chains};
 pub use checkpoints::{
     CheckpointRow, checkpoints_between, insert_checkpoint, latest_checkpoint, purge_boundary,
     recent_checkpoints,
 };
-pub use connect::{connect, migrate};
+pub use connect::{connect, connect_writer, migrate};
 pub use events::{
     chain_page, chain_range, count_events, delete_through, events_of, first_seq_since, hash_at,
-    insert_events, max_seq, min_seq, orphan_chains, redact_subject, stats_page,
+    max_seq, min_seq, orphan_chains, redact_subject, stats_page,
 };
 pub use key_cache::KeyCache;
 pub use keys::{PublicKeyRow, active_keys, find_key, upsert_key};

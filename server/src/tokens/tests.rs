@@ -38,6 +38,19 @@ fn token_of_another_key_is_rejected() {
 }
 
 #[test]
+fn each_key_signs_through_its_own_parsed_pair() {
+    let (first, second) = (key(), key());
+    assert!(
+        provider::is_installed(),
+        "signing would parse the key per token"
+    );
+    let (one, two) = (first.sign(&claims(60)), second.sign(&claims(60)));
+    assert!(verify(&one, first.public(), "nexxt-consent").is_ok());
+    assert!(verify(&two, second.public(), "nexxt-consent").is_ok());
+    assert!(verify(&two, first.public(), "nexxt-consent").is_err());
+}
+
+#[test]
 fn expired_token_is_rejected() {
     let key = key();
     let token = key.sign(&claims(-3600));
