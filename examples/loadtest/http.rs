@@ -190,6 +190,8 @@ pub async fn closed_loop(
 /// Open loop: requests at a fixed `rate` per second spread over
 /// `connections`; latency counts from when a request was due, so a slow
 /// answer that delays the next one is not hidden (coordinated omission).
+/// Every connection is open before the schedule starts: a connect that
+/// waits out a SYN retry is set-up, not an answer's latency.
 pub async fn open_loop(
     address: &str,
     request: &MakeRequest,
@@ -198,17 +200,28 @@ pub async fn open_loop(
     duration: Duration,
 ) -> Samples {
     let interval = Duration::from_secs_f64(connections as f64 / rate);
+    let mut opened = Vec::new();
+    for _ in 0..connections {
+        let address = address.to_owned();
+        opened.push(tokio::spawn(
+            async move { Connection::open(&address).await },
+        ));
+    }
+    let mut ready = Vec::new();
+    let mut failed = Samples::default();
+    for connection in opened {
+        match connection.await.expect("connect task runs") {
+            Ok(connection) => ready.push(connection),
+            Err(_) => failed.errors += 1,
+        }
+    }
     let start = Instant::now();
     let mut workers = Vec::new();
-    for n in 0..connections {
-        let (address, request) = (address.to_owned(), request.clone());
+    for (n, mut connection) in ready.into_iter().enumerate() {
+        let request = request.clone();
         let offset = interval.mul_f64(n as f64 / connections as f64);
         workers.push(tokio::spawn(async move {
             let mut samples = Samples::default();
-            let Ok(mut connection) = Connection::open(&address).await else {
-                samples.errors += 1;
-                return samples;
-            };
             let mut due = start + offset;
             while due < start + duration {
                 let bytes = request();
@@ -222,7 +235,7 @@ pub async fn open_loop(
             samples
         }));
     }
-    let mut all = Samples::default();
+    let mut all = failed;
     for worker in workers {
         all.merge(worker.await.expect("worker runs"));
     }
