@@ -16,6 +16,7 @@ mod policy;
 mod privacy;
 mod purge;
 mod rate_limit;
+mod refused_batch;
 mod report;
 mod scan_cli;
 mod security;
