@@ -2,8 +2,8 @@
 //!
 //! Requests queue on a channel; the task takes everything waiting (up to
 //! `MAX_BATCH`), chains it in order, stores it together with the new chain
-//! head in one atomic round trip, and only then answers each caller. One commit (one
-//! fsync) serves a whole batch, so throughput grows with load.
+//! head in one atomic round trip, and only then answers each caller. One
+//! commit (one fsync) serves a whole batch, so throughput grows with load.
 
 use std::time::Instant;
 

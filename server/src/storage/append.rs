@@ -20,7 +20,8 @@ use super::events::to_row;
 use crate::domain::StoredEvent;
 
 /// Inserts `events` exactly as given (the writer has chained them) and moves
-/// their chain's head to `head`, all or nothing.
+/// their chain's head to `head`, all or nothing. The chain's row exists:
+/// the writer creates it before its first batch, and nothing deletes it.
 ///
 /// # Errors
 /// The database's error; then nothing of the batch is stored.
