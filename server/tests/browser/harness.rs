@@ -124,6 +124,13 @@ async fn connect(url: &str, caps: Value) -> Client {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Killing chromedriver alone orphans its Chromium, which then runs
+        // on after the tests (hundreds of processes over a few runs). Every
+        // process of this instance names its own profile directory.
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", "--"])
+            .arg(format!("--user-data-dir={}", self.profile.display()))
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
