@@ -133,10 +133,5 @@ pub fn run_noop() -> std::io::Result<()> {
 /// Child mode `consent-server …`: the real command line.
 pub fn run_consent_server(args: Vec<String>) -> std::process::ExitCode {
     use clap::Parser;
-    let _log = consent_server::telemetry::init();
-    let cli = consent_server::cli::Cli::parse_from(args);
-    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
-    let code = runtime.block_on(cli.run());
-    drop(runtime);
-    code
+    consent_server::cli::Cli::parse_from(args).main()
 }

@@ -64,6 +64,17 @@ struct PurgeArgs {
 }
 
 impl Cli {
+    /// The whole program: logging, a runtime, the command. The runtime stops
+    /// before the log's writer thread does, so what its tasks log while they
+    /// stop is written out.
+    pub fn main(self) -> ExitCode {
+        let _log = crate::telemetry::init();
+        let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime starts");
+        let code = runtime.block_on(self.run());
+        drop(runtime);
+        code
+    }
+
     /// Runs the command; errors become exit code 2 with a message.
     pub async fn run(self) -> ExitCode {
         let result = match self.command.unwrap_or(Command::Serve(self.serve)) {
