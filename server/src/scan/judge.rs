@@ -429,25 +429,22 @@ pub fn without_query(url: &str) -> String {
     url.split(['?', '#']).next().unwrap_or(url).to_owned()
 }
 
-/// Same site: the same registrable domain, approximated by the last two
-/// labels (exact for `.com`, `.nl` and hosts given as IP addresses or names
-/// without dots).
+/// Same site: the same registrable domain (one label under its public
+/// suffix, after Mozilla's Public Suffix List), as browsers decide what a
+/// cookie may be shared with. `shop.example.co.uk` and `ads.other.co.uk`
+/// are two sites; so are `a.github.io` and `b.github.io`.
 pub fn same_site(a: &str, b: &str) -> bool {
     site_of(a) == site_of(b)
 }
 
+/// The registrable domain of a host; an IP address, a single label such as
+/// `localhost`, or a public suffix itself is its own site.
 fn site_of(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host.parse::<std::net::IpAddr>().is_ok() {
-        return host.to_owned();
+        return host;
     }
-    let labels: Vec<&str> = host.trim_end_matches('.').rsplitn(3, '.').collect();
-    labels
-        .iter()
-        .take(2)
-        .rev()
-        .copied()
-        .collect::<Vec<_>>()
-        .join(".")
+    psl::domain_str(&host).map_or_else(|| host.clone(), str::to_owned)
 }
 
 /// `session`, `30min`, `13mo`, `2y` in seconds (months of 30 days, years
@@ -486,6 +483,17 @@ mod tests {
         assert!(!same_site("www.nexxtjourneys.com", "connect.facebook.net"));
         assert!(same_site("127.0.0.1", "127.0.0.1"));
         assert!(!same_site("localhost", "127.0.0.1"));
+        assert!(same_site("localhost", "localhost"));
+    }
+
+    #[test]
+    fn multi_label_public_suffixes_separate_sites() {
+        assert!(same_site("www.example.co.uk", "shop.example.co.uk"));
+        assert!(!same_site("www.example.co.uk", "ads.tracker.co.uk"));
+        assert!(!same_site("alice.github.io", "bob.github.io"));
+        assert!(same_site("WWW.Example.COM.", "example.com"));
+        // A public suffix is never one site with what lies under it.
+        assert!(!same_site("co.uk", "example.co.uk"));
     }
 
     #[test]
