@@ -2,7 +2,9 @@
 //! (`GET /v1/consents/{id}` with the token) at rising concurrency, on
 //! SQLite and PostgreSQL, beside a no-op actix-web handler on the same
 //! machine (the ceiling). The servers are child processes; this process
-//! only drives load.
+//! only drives load. Each step also reports the CPU time the server process
+//! spent per successful request, which moves far less from run to run than
+//! throughput does on a shared machine.
 //!
 //! ```text
 //! cargo run --release -p consent-server --example loadtest -- \
@@ -111,6 +113,8 @@ struct Row {
     p50: f64,
     p99: f64,
     ceiling: Option<f64>,
+    /// The server process's CPU time per successful request, µs.
+    cpu_us: Option<f64>,
 }
 
 async fn drive(options: Options) -> anyhow::Result<bool> {
@@ -134,12 +138,16 @@ async fn drive(options: Options) -> anyhow::Result<bool> {
     let mut ceiling_read = Vec::new();
     let mut rows = Vec::new();
     for &c in &options.levels {
+        let cpu = noop.cpu_seconds();
         let mut s = closed_loop(&noop.address, &write_req, c, duration).await;
         ceiling_write.push(rate(&s, duration));
-        rows.push(row("no-op POST (ceiling)", c, &mut s, duration, None));
+        let cpu = cpu_since(&noop, cpu);
+        rows.push(row("no-op POST (ceiling)", c, &mut s, duration, None, cpu));
+        let cpu = noop.cpu_seconds();
         let mut s = closed_loop(&noop.address, &read_req, c, duration).await;
         ceiling_read.push(rate(&s, duration));
-        rows.push(row("no-op GET (ceiling)", c, &mut s, duration, None));
+        let cpu = cpu_since(&noop, cpu);
+        rows.push(row("no-op GET (ceiling)", c, &mut s, duration, None, cpu));
     }
     drop(noop);
     print_rows(&rows);
@@ -238,10 +246,12 @@ async fn measure_c15t(
     };
     let mut acknowledged = 0;
     for &c in &options.levels {
+        let cpu = server.cpu_seconds();
         let mut s = closed_loop(&address, &write_req, c, duration).await;
+        let cpu = cpu_since(&server, cpu);
         acknowledged += s.successes();
         summary.writes.push(rate(&s, duration));
-        rows.push(row("c15t POST /subjects", c, &mut s, duration, None));
+        rows.push(row("c15t POST /subjects", c, &mut s, duration, None, cpu));
     }
     let read_req = fixed(request(
         "GET",
@@ -251,9 +261,18 @@ async fn measure_c15t(
         b"",
     ));
     for &c in &options.levels {
+        let cpu = server.cpu_seconds();
         let mut s = closed_loop(&address, &read_req, c, duration).await;
+        let cpu = cpu_since(&server, cpu);
         summary.reads.push(rate(&s, duration));
-        rows.push(row("c15t GET /subjects/:id", c, &mut s, duration, None));
+        rows.push(row(
+            "c15t GET /subjects/:id",
+            c,
+            &mut s,
+            duration,
+            None,
+            cpu,
+        ));
     }
     drop(server);
     println!();
@@ -333,7 +352,9 @@ async fn measure(
         .await
         .count(201);
     for (i, &c) in options.levels.iter().enumerate() {
+        let cpu = server.cpu_seconds();
         let mut s = closed_loop(&server.address, &write_req, c, duration).await;
+        let cpu = cpu_since(&server, cpu);
         acknowledged += s.count(201);
         if rate(&s, duration) > peak {
             (peak, peak_connections) = (rate(&s, duration), c);
@@ -345,6 +366,7 @@ async fn measure(
             &mut s,
             duration,
             Some(ceiling_write[i]),
+            cpu,
         ));
     }
     // Half the rate from as many connections as the peak had: with fewer,
@@ -352,6 +374,7 @@ async fn measure(
     // latency (32 connections at 11,000/s leave 2.9 ms per request, and a
     // connection whose answer takes longer stays behind for the rest of the run).
     let half = peak / 2.0;
+    let cpu = server.cpu_seconds();
     let mut s = open_loop(
         &server.address,
         &write_req,
@@ -360,6 +383,7 @@ async fn measure(
         duration,
     )
     .await;
+    let cpu = cpu_since(&server, cpu);
     acknowledged += s.count(201);
     let half_row = row(
         &format!("{name} POST at half of peak ({half:.0}/s, open loop)"),
@@ -367,6 +391,7 @@ async fn measure(
         &mut s,
         duration,
         None,
+        cpu,
     );
 
     // Token verification: one real consent, then its history with its token.
@@ -392,7 +417,9 @@ async fn measure(
         b"",
     ));
     for (i, &c) in options.levels.iter().enumerate() {
+        let cpu = server.cpu_seconds();
         let mut s = closed_loop(&server.address, &read_req, c, duration).await;
+        let cpu = cpu_since(&server, cpu);
         anyhow::ensure!(
             s.count(200) > 0,
             "token verification answered {:?}",
@@ -405,6 +432,7 @@ async fn measure(
             &mut s,
             duration,
             Some(ceiling_read[i]),
+            cpu,
         ));
     }
     drop(server);
@@ -469,6 +497,7 @@ fn row(
     samples: &mut Samples,
     duration: Duration,
     ceiling: Option<f64>,
+    cpu_seconds: Option<f64>,
 ) -> Row {
     if samples.errors > 0 || samples.by_status.keys().any(|s| *s >= 400) {
         eprintln!(
@@ -483,18 +512,30 @@ fn row(
         p50: samples.quantile_ms(0.5),
         p99: samples.quantile_ms(0.99),
         ceiling,
+        cpu_us: cpu_seconds
+            .filter(|_| samples.successes() > 0)
+            .map(|cpu| cpu * 1e6 / samples.successes() as f64),
     }
 }
 
+/// CPU seconds `server` used since `before`: what one step cost it, which
+/// tells more than its throughput when other work shares the machine.
+fn cpu_since(server: &ServerChild, before: Option<f64>) -> Option<f64> {
+    Some(server.cpu_seconds()? - before?)
+}
+
 fn print_rows(rows: &[Row]) {
-    println!("| what | connections | requests/s | p50 ms | p99 ms | of no-op |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| what | connections | requests/s | p50 ms | p99 ms | of no-op | server CPU µs/request |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         let ratio = r.ceiling.map_or(String::new(), |c| {
             format!("{:.0}%", 100.0 * r.per_second / c)
         });
+        let cpu = r.cpu_us.map_or(String::new(), |us| format!("{us:.0}"));
         println!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {ratio} |",
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {ratio} | {cpu} |",
             r.what, r.connections, r.per_second, r.p50, r.p99
         );
     }

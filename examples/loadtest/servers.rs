@@ -45,6 +45,21 @@ impl ServerChild {
         Self::spawn(command)
     }
 
+    /// CPU time the child has used so far, user and system, all threads,
+    /// in seconds; `None` where `/proc` does not tell (not Linux). A
+    /// database server's own processes are not in it.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        // /proc counts in USER_HZ, which Linux fixes at 100 on the
+        // architectures this runs on.
+        const USER_HZ: f64 = 100.0;
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // The command name is in parentheses and may hold spaces; after it
+        // come the state (field 3) ... utime (14) and stime (15).
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+        Some((ticks(11)? + ticks(12)?) / USER_HZ)
+    }
+
     fn start(args: &[&str]) -> anyhow::Result<Self> {
         let mut command = Command::new(std::env::current_exe()?);
         command
