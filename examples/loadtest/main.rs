@@ -138,15 +138,12 @@ async fn drive(options: Options) -> anyhow::Result<bool> {
     let mut ceiling_read = Vec::new();
     let mut rows = Vec::new();
     for &c in &options.levels {
-        let cpu = noop.cpu_seconds();
-        let mut s = closed_loop(&noop.address, &write_req, c, duration).await;
+        let (mut s, cpu) =
+            metered(&noop, closed_loop(&noop.address, &write_req, c, duration)).await;
         ceiling_write.push(rate(&s, duration));
-        let cpu = cpu_since(&noop, cpu);
         rows.push(row("no-op POST (ceiling)", c, &mut s, duration, None, cpu));
-        let cpu = noop.cpu_seconds();
-        let mut s = closed_loop(&noop.address, &read_req, c, duration).await;
+        let (mut s, cpu) = metered(&noop, closed_loop(&noop.address, &read_req, c, duration)).await;
         ceiling_read.push(rate(&s, duration));
-        let cpu = cpu_since(&noop, cpu);
         rows.push(row("no-op GET (ceiling)", c, &mut s, duration, None, cpu));
     }
     drop(noop);
@@ -246,9 +243,7 @@ async fn measure_c15t(
     };
     let mut acknowledged = 0;
     for &c in &options.levels {
-        let cpu = server.cpu_seconds();
-        let mut s = closed_loop(&address, &write_req, c, duration).await;
-        let cpu = cpu_since(&server, cpu);
+        let (mut s, cpu) = metered(&server, closed_loop(&address, &write_req, c, duration)).await;
         acknowledged += s.successes();
         summary.writes.push(rate(&s, duration));
         rows.push(row("c15t POST /subjects", c, &mut s, duration, None, cpu));
@@ -261,9 +256,7 @@ async fn measure_c15t(
         b"",
     ));
     for &c in &options.levels {
-        let cpu = server.cpu_seconds();
-        let mut s = closed_loop(&address, &read_req, c, duration).await;
-        let cpu = cpu_since(&server, cpu);
+        let (mut s, cpu) = metered(&server, closed_loop(&address, &read_req, c, duration)).await;
         summary.reads.push(rate(&s, duration));
         rows.push(row(
             "c15t GET /subjects/:id",
@@ -352,9 +345,11 @@ async fn measure(
         .await
         .count(201);
     for (i, &c) in options.levels.iter().enumerate() {
-        let cpu = server.cpu_seconds();
-        let mut s = closed_loop(&server.address, &write_req, c, duration).await;
-        let cpu = cpu_since(&server, cpu);
+        let (mut s, cpu) = metered(
+            &server,
+            closed_loop(&server.address, &write_req, c, duration),
+        )
+        .await;
         acknowledged += s.count(201);
         if rate(&s, duration) > peak {
             (peak, peak_connections) = (rate(&s, duration), c);
@@ -374,16 +369,17 @@ async fn measure(
     // latency (32 connections at 11,000/s leave 2.9 ms per request, and a
     // connection whose answer takes longer stays behind for the rest of the run).
     let half = peak / 2.0;
-    let cpu = server.cpu_seconds();
-    let mut s = open_loop(
-        &server.address,
-        &write_req,
-        half,
-        peak_connections,
-        duration,
+    let (mut s, cpu) = metered(
+        &server,
+        open_loop(
+            &server.address,
+            &write_req,
+            half,
+            peak_connections,
+            duration,
+        ),
     )
     .await;
-    let cpu = cpu_since(&server, cpu);
     acknowledged += s.count(201);
     let half_row = row(
         &format!("{name} POST at half of peak ({half:.0}/s, open loop)"),
@@ -417,9 +413,11 @@ async fn measure(
         b"",
     ));
     for (i, &c) in options.levels.iter().enumerate() {
-        let cpu = server.cpu_seconds();
-        let mut s = closed_loop(&server.address, &read_req, c, duration).await;
-        let cpu = cpu_since(&server, cpu);
+        let (mut s, cpu) = metered(
+            &server,
+            closed_loop(&server.address, &read_req, c, duration),
+        )
+        .await;
         anyhow::ensure!(
             s.count(200) > 0,
             "token verification answered {:?}",
@@ -518,10 +516,19 @@ fn row(
     }
 }
 
-/// CPU seconds `server` used since `before`: what one step cost it, which
+/// Runs one step and measures the CPU seconds `server` spent on it, which
 /// tells more than its throughput when other work shares the machine.
-fn cpu_since(server: &ServerChild, before: Option<f64>) -> Option<f64> {
-    Some(server.cpu_seconds()? - before?)
+async fn metered(
+    server: &ServerChild,
+    step: impl std::future::Future<Output = Samples>,
+) -> (Samples, Option<f64>) {
+    let before = server.cpu_seconds();
+    let samples = step.await;
+    let spent = server
+        .cpu_seconds()
+        .zip(before)
+        .map(|(after, before)| after - before);
+    (samples, spent)
 }
 
 fn print_rows(rows: &[Row]) {
