@@ -29,7 +29,8 @@ impl ServerChild {
         Self::start(&all)
     }
 
-    /// The ceiling: actix-web answering the same routes without doing anything.
+    /// The ceiling: actix-web answering the same routes without doing
+    /// anything, and a route that only signs a token.
     pub fn noop() -> anyhow::Result<Self> {
         Self::start(&["noop"])
     }
@@ -115,12 +116,21 @@ impl Drop for ServerChild {
     }
 }
 
-/// Child mode `noop`: one 201 and one 200 route, nothing else.
+/// Child mode `noop`: one 201 and one 200 route that do nothing, and one
+/// 201 route that does nothing but sign a consent token, with the server's
+/// own key type and signing path: what any signed answer costs at least.
 pub fn run_noop() -> std::io::Result<()> {
     use actix_web::{App, HttpResponse, HttpServer, web};
+    let dir = std::env::temp_dir().join(format!("loadtest-noop-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let key = consent_server::tokens::SigningKey::load_or_generate(&dir)
+        .map_err(std::io::Error::other)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let key = web::Data::new(key);
     actix_web::rt::System::new().block_on(async {
-        let server = HttpServer::new(|| {
+        let server = HttpServer::new(move || {
             App::new()
+                .app_data(key.clone())
                 .route(
                     "/v1/consents",
                     web::post().to(|_body: web::Bytes| async {
@@ -129,6 +139,7 @@ pub fn run_noop() -> std::io::Result<()> {
                             .body(r#"{"ok":true}"#)
                     }),
                 )
+                .route("/signed/v1/consents", web::post().to(sign_only))
                 .route(
                     "/v1/consents/{id}",
                     web::get().to(|| async {
@@ -143,6 +154,38 @@ pub fn run_noop() -> std::io::Result<()> {
         eprintln!("noop listening address={address}");
         server.run().await
     })
+}
+
+/// Signs claims of a consent's size (a fresh id, the shipped categories)
+/// and answers with the token; reads nothing of the request.
+async fn sign_only(
+    _body: actix_web::web::Bytes,
+    key: actix_web::web::Data<consent_server::tokens::SigningKey>,
+) -> actix_web::HttpResponse {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = consent_server::tokens::ConsentClaims {
+        iss: "http://127.0.0.1".into(),
+        sub: uuid::Uuid::now_v7().to_string(),
+        aud: "www".into(),
+        iat: now,
+        exp: now + 3600,
+        pv: "1".into(),
+        ph: "0".repeat(64),
+        cat: [
+            "necessary",
+            "analytics",
+            "experience",
+            "marketing",
+            "support",
+        ]
+        .map(String::from)
+        .to_vec(),
+        gpc: false,
+    };
+    let token = key.sign(&claims);
+    actix_web::HttpResponse::Created()
+        .content_type("application/json")
+        .body(format!(r#"{{"token":"{token}"}}"#))
 }
 
 /// Child mode `consent-server …`: the real command line.
