@@ -241,6 +241,20 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// `GET path` without credentials.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The body of `GET path`, whatever its status.
+    pub async fn get_text(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body read")
+    }
+
     pub async fn post_consent(&self, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url("/v1/consents"))
@@ -285,11 +299,8 @@ impl TestApp {
     }
 
     pub async fn jwks(&self) -> Value {
-        self.client
-            .get(self.url("/.well-known/jwks.json"))
-            .send()
+        self.get("/.well-known/jwks.json")
             .await
-            .unwrap()
             .json()
             .await
             .unwrap()

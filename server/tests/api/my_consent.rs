@@ -89,15 +89,10 @@ async fn erasure_from_another_site_is_refused_and_stores_nothing() {
 #[tokio::test]
 async fn without_a_consent_cookie_there_is_nothing_to_show() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let page = app.client.get(app.url("/my-consent")).send().await.unwrap();
+    let page = app.get("/my-consent").await;
     assert_eq!(page.status(), 200);
     assert_eq!(rows(&page.text().await.unwrap()), 0);
-    let export = app
-        .client
-        .get(app.url("/my-consent/export"))
-        .send()
-        .await
-        .unwrap();
+    let export = app.get("/my-consent/export").await;
     assert_eq!(export.status(), 401);
     let forged = with_cookie(&app, "/my-consent/export", "not.a.token").await;
     assert_eq!(forged.status(), 401);

@@ -7,19 +7,14 @@ async fn health_check_answers_when_the_database_does(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
 async fn unknown_route_is_a_problem_document() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let response = app
-        .client
-        .get(app.url("/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/v1/nothing-here").await;
     assert_eq!(response.status(), 404);
     assert_eq!(
         response.headers()["content-type"],
@@ -32,15 +27,7 @@ async fn unknown_route_is_a_problem_document() {
 #[tokio::test]
 async fn openapi_describes_every_public_route() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
     let paths = doc["paths"].as_object().expect("paths");
     for path in [
         "/v1/consents",
@@ -66,15 +53,7 @@ async fn openapi_describes_every_public_route() {
 async fn metrics_count_requests_by_route_and_consents_by_action() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     app.consent(crate::helpers::all("www", true)).await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get_text("/metrics").await;
     assert!(
         text.contains(r#"http_requests_total{route="/v1/consents",method="POST",status="201"} 1"#),
         "{text}"

@@ -5,12 +5,7 @@ use crate::helpers::{Backend, spawn_app};
 #[tokio::test]
 async fn www_policy_lists_every_category_with_only_necessary_on() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let response = app
-        .client
-        .get(app.url("/v1/sites/www/policy"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/v1/sites/www/policy").await;
     assert_eq!(response.status(), 200);
     let doc: Value = response.json().await.unwrap();
     let ids: Vec<&str> = doc["categories"]
@@ -41,15 +36,7 @@ async fn www_policy_lists_every_category_with_only_necessary_on() {
 #[tokio::test]
 async fn app_policy_has_support_off_by_default() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let doc: Value = app
-        .client
-        .get(app.url("/v1/sites/app/policy"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get("/v1/sites/app/policy").await.json().await.unwrap();
     assert_eq!(
         doc["defaults"],
         serde_json::json!({"necessary": true, "support": false})
@@ -59,12 +46,7 @@ async fn app_policy_has_support_off_by_default() {
 #[tokio::test]
 async fn unknown_site_is_404() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let response = app
-        .client
-        .get(app.url("/v1/sites/shop/policy"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/v1/sites/shop/policy").await;
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("shop"));

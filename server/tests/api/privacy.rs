@@ -83,11 +83,6 @@ async fn statement_declares_every_vendor_cookie_processor_and_right_in_both_lang
 #[tokio::test]
 async fn unknown_site_has_no_statement() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let response = app
-        .client
-        .get(app.url("/privacy?site=shop"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/privacy?site=shop").await;
     assert_eq!(response.status(), 404);
 }

@@ -49,23 +49,10 @@ async fn writes_over_the_limit_get_429_with_retry_after_and_store_nothing() {
         .unwrap();
     assert_eq!(erase.status(), 429);
     // Reads are never limited.
-    let policy = app
-        .client
-        .get(app.url("/v1/sites/www/policy"))
-        .send()
-        .await
-        .unwrap();
+    let policy = app.get("/v1/sites/www/policy").await;
     assert_eq!(policy.status(), 200);
     assert_eq!(app.event_count().await, 3, "refused writes stored nothing");
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get_text("/metrics").await;
     assert!(
         metrics
             .lines()

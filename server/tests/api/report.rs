@@ -131,18 +131,8 @@ async fn report_renders_in_both_languages_with_every_vendor() {
             "no scripts"
         );
     }
-    let anonymous = app
-        .client
-        .get(app.url("/audit/report"))
-        .send()
-        .await
-        .unwrap();
+    let anonymous = app.get("/audit/report").await;
     assert_eq!(anonymous.status(), 401);
-    let stats = app
-        .client
-        .get(app.url("/v1/audit/stats"))
-        .send()
-        .await
-        .unwrap();
+    let stats = app.get("/v1/audit/stats").await;
     assert_eq!(stats.status(), 401);
 }

@@ -65,7 +65,7 @@ async fn responses_carry_baseline_security_headers() {
         "/privacy",
         "/v1/sites/www/policy",
     ] {
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.get(path).await;
         assert_eq!(
             response.headers()["x-content-type-options"],
             "nosniff",
@@ -84,7 +84,7 @@ async fn responses_carry_baseline_security_headers() {
         ("/privacy", true),
         ("/my-consent", false),
     ] {
-        let page = app.client.get(app.url(path)).send().await.unwrap();
+        let page = app.get(path).await;
         assert!(
             page.headers()["content-type"]
                 .to_str()

@@ -31,15 +31,7 @@ async fn banner_stays_within_its_byte_budget() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let loader = app
-        .client
-        .get(app.url("/v1/sites/www/loader.js"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let loader = app.get_text("/v1/sites/www/loader.js").await;
     let mut sizes = vec![("loader", gzip9(loader.as_bytes()))];
     for ext in ["wasm", "js", "css"] {
         let start = loader
@@ -50,7 +42,7 @@ async fn banner_stays_within_its_byte_budget() {
             .expect("a /banner/ path")
             + 1;
         let path = &loader[path_start..start + ext.len() + 1];
-        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert!(
             response.headers()["cache-control"]
