@@ -23,12 +23,8 @@ fn add_auditor(app: &TestApp, name: &str) -> String {
 
 async fn export(app: &TestApp, key: &str, query: &str) -> Vec<u8> {
     let response = app
-        .client
-        .get(app.url(&format!("/v1/audit/events?{query}")))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap();
+        .get_with_key(&format!("/v1/audit/events?{query}"), key)
+        .await;
     assert_eq!(response.status(), 200, "export {query}");
     response.bytes().await.unwrap().to_vec()
 }
@@ -254,12 +250,8 @@ async fn every_audit_endpoint_needs_a_valid_unrevoked_key_and_exports_are_logged
         );
     }
     let bad = app
-        .client
-        .get(app.url("/v1/audit/events?from=yesterday"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+        .get_with_key("/v1/audit/events?from=yesterday", &key)
+        .await;
     assert_eq!(bad.status(), 400);
     let revoke = app.cli(&["auditors", "revoke", "dpo"]);
     assert!(revoke.status.success());

@@ -250,6 +250,16 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `GET path` with `key` as its bearer credential (an auditor's key).
+    pub async fn get_with_key(&self, path: &str, key: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// The body of `GET path`, whatever its status.
     pub async fn get_text(&self, path: &str) -> String {
         self.get(path).await.text().await.expect("body read")

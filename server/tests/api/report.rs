@@ -36,12 +36,8 @@ async fn stats_count_decisions_shares_opt_in_and_gpc() {
     record_mix(&app).await;
     let key = auditor_key(&app);
     let stats: Value = app
-        .client
-        .get(app.url("/v1/audit/stats?site=www"))
-        .bearer_auth(&key)
-        .send()
+        .get_with_key("/v1/audit/stats?site=www", &key)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -67,12 +63,8 @@ async fn stats_count_decisions_shares_opt_in_and_gpc() {
         5
     );
     let everything: Value = app
-        .client
-        .get(app.url("/v1/audit/stats"))
-        .bearer_auth(&key)
-        .send()
+        .get_with_key("/v1/audit/stats", &key)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -88,12 +80,8 @@ async fn report_renders_in_both_languages_with_every_vendor() {
     let www = &set.site("www").unwrap().policy;
     for lang in ["nl", "en"] {
         let response = app
-            .client
-            .get(app.url(&format!("/audit/report?site=www&lang={lang}")))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap();
+            .get_with_key(&format!("/audit/report?site=www&lang={lang}"), &key)
+            .await;
         assert_eq!(response.status(), 200);
         let page = Html::parse_document(&response.text().await.unwrap());
         let one = |css: &str| {
