@@ -127,10 +127,12 @@ pub fn run_noop() -> std::io::Result<()> {
         .map_err(std::io::Error::other)?;
     let _ = std::fs::remove_dir_all(&dir);
     let key = web::Data::new(key);
+    let template = web::Data::new(www_claims()?);
     actix_web::rt::System::new().block_on(async {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(key.clone())
+                .app_data(template.clone())
                 .route(
                     "/v1/consents",
                     web::post().to(|_body: web::Bytes| async {
@@ -156,36 +158,45 @@ pub fn run_noop() -> std::io::Result<()> {
     })
 }
 
-/// Signs claims of a consent's size (a fresh id, the shipped categories)
-/// and answers with the token; reads nothing of the request.
+/// Signs the claims a full consent to the shipped `www` policy gets, with a
+/// fresh id and times, and answers with the token; reads nothing of the
+/// request.
 async fn sign_only(
     _body: actix_web::web::Bytes,
     key: actix_web::web::Data<consent_server::tokens::SigningKey>,
+    template: actix_web::web::Data<consent_server::tokens::ConsentClaims>,
 ) -> actix_web::HttpResponse {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let claims = consent_server::tokens::ConsentClaims {
-        iss: "http://127.0.0.1".into(),
         sub: uuid::Uuid::now_v7().to_string(),
-        aud: "www".into(),
         iat: now,
         exp: now + 3600,
-        pv: "1".into(),
-        ph: "0".repeat(64),
-        cat: [
-            "necessary",
-            "analytics",
-            "experience",
-            "marketing",
-            "support",
-        ]
-        .map(String::from)
-        .to_vec(),
-        gpc: false,
+        ..template.get_ref().clone()
     };
     let token = key.sign(&claims);
     actix_web::HttpResponse::Created()
         .content_type("application/json")
         .body(format!(r#"{{"token":"{token}"}}"#))
+}
+
+/// What a token for accepting everything on the shipped `www` policy claims,
+/// but for its id and times.
+fn www_claims() -> std::io::Result<consent_server::tokens::ConsentClaims> {
+    let policies = policies::PolicySet::shipped().map_err(std::io::Error::other)?;
+    let www = policies
+        .site("www")
+        .ok_or_else(|| std::io::Error::other("the shipped policies have no www site"))?;
+    Ok(consent_server::tokens::ConsentClaims {
+        iss: "http://127.0.0.1".into(),
+        sub: String::new(),
+        aud: "www".into(),
+        iat: 0,
+        exp: 0,
+        pv: www.policy.site.version.clone(),
+        ph: www.hash.clone(),
+        cat: www.policy.category_ids().map(str::to_owned).collect(),
+        gpc: false,
+    })
 }
 
 /// Child mode `consent-server …`: the real command line.
