@@ -98,6 +98,7 @@ fn draft(i: usize) -> EventDraft {
         url: Some("https://www.nexxtjourneys.com/prijzen".into()),
         ip_prefix: Some(format!("192.0.{}.0/24", i % 256)),
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0".into()),
+        erasure: false,
     }
 }
 

@@ -22,7 +22,7 @@ pub fn consent_request(data: &[u8]) {
         return;
     };
     let gpc = gpc & 1 == 1;
-    let Ok(choices) = Choices::parse(policies, request, gpc) else {
+    let Ok(choices) = Choices::parse(policies, request, gpc, &[]) else {
         return;
     };
     let policy = &choices.policy.policy;

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod clock;
 pub mod configuration;
+pub mod consents;
 pub mod domain;
 pub mod fuzzing;
 pub mod ledger;

@@ -14,7 +14,7 @@ use crate::configuration::{Settings, redact_url};
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
 use crate::rate_limit::WriteLimiter;
-use crate::routes::{self, Issuer, Policies};
+use crate::routes::{self, Issuer, OwnOrigins, Policies};
 use crate::tokens::SigningKey;
 use crate::{storage, templates};
 
@@ -79,6 +79,7 @@ impl Application {
             web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
             web::Data::new(storage::KeyCache::default()),
             web::Data::new(settings.trusted_proxies),
+            web::Data::new(OwnOrigins::of(listener.local_addr()?)),
         );
         let origins = allowed_origins(&state.0.0);
         let server = HttpServer::new(move || {
@@ -100,6 +101,7 @@ impl Application {
                 .app_data(state.9.clone())
                 .app_data(state.10.clone())
                 .app_data(state.11.clone())
+                .app_data(state.12.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?

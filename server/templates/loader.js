@@ -14,7 +14,7 @@ gtag("consent", "default", {ad_storage: "denied", ad_user_data: "denied", ad_per
 var uet = w.uetq = w.uetq || [];
 uet.push("consent", "default", {ad_storage: "denied"});
 
-var granted = null, subs = [], banner, PENDING = "nexxt_consent_pending";
+var granted = null, held = null, subs = [], banner, PENDING = "nexxt_consent_pending";
 var lang = (d.documentElement.lang || "").slice(0, 2).toLowerCase();
 if (C.langs.indexOf(lang) < 0) lang = C.lang;
 var gpc = navigator.globalPrivacyControl === true;
@@ -23,25 +23,39 @@ function has(list, x) { return list.indexOf(x) >= 0; }
 function bytes(s) {
   return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), function (c) { return c.charCodeAt(0); });
 }
-function part(t, i) { return JSON.parse(new TextDecoder().decode(bytes(t.split(".")[i]))); }
+function part(p, i) { return JSON.parse(new TextDecoder().decode(bytes(p[i]))); }
 function cookie() {
   var m = d.cookie.match(new RegExp("(?:^|; )" + C.cookie + "=([^;]*)"));
   return m ? m[1] : null;
 }
 function ready(f) { d.readyState === "loading" ? d.addEventListener("DOMContentLoaded", f) : f(); }
 
-// The claims of a token that is ours, for this policy version and unexpired; else null.
+// The claims of a token that is ours, for this site and policy version and
+// unexpired, with a valid signature; else null. Fails closed: anything
+// malformed, unknown or unverifiable shows the banner. Only a browser
+// without Ed25519 in WebCrypto asks the server instead (never applying
+// grants it could not check).
 function check(t) {
+  var p = t.split("."), h, c, s = crypto.subtle, k;
   try {
-    var h = part(t, 0), c = part(t, 1), p = t.split("."), s = crypto.subtle;
-    var k = C.keys.filter(function (k) { return k.kid === h.kid; })[0];
-    if (!k || h.alg !== "EdDSA" || c.aud !== C.site || c.pv !== C.v || c.exp * 1000 < Date.now()) return Promise.resolve(null);
-    return s.importKey("raw", bytes(k.x), {name: "Ed25519"}, false, ["verify"]).then(function (key) {
-      return s.verify({name: "Ed25519"}, key, bytes(p[2]), new TextEncoder().encode(p[0] + "." + p[1]));
-    }).then(function (ok) { return ok ? c : null; }, function () {
-      return c; // no Ed25519 in this browser: the site's backend still verifies
-    });
+    h = part(p, 0); c = part(p, 1);
+    k = C.keys.filter(function (k) { return k.kid === h.kid; })[0];
+    if (p.length !== 3 || !k || h.alg !== "EdDSA" || c.iss !== C.iss || c.aud !== C.site || c.pv !== C.v ||
+      !(c.exp * 1000 > Date.now()) || !Array.isArray(c.cat)) return Promise.resolve(null);
+    var sig = bytes(p[2]), data = new TextEncoder().encode(p[0] + "." + p[1]);
   } catch (e) { return Promise.resolve(null); }
+  return s.importKey("raw", bytes(k.x), {name: "Ed25519"}, false, ["verify"]).then(function (key) {
+    return s.verify({name: "Ed25519"}, key, sig, data).then(function (ok) { return ok ? c : null; }, function () { return null; });
+  }, function () { return ask(t); });
+}
+
+// What the server says a token grants (it checks signature and withdrawal).
+function ask(t) {
+  return fetch(base + "/v1/consent-status", {headers: {Authorization: "Bearer " + t}}).then(function (r) {
+    return r.ok ? r.json() : null;
+  }).then(function (j) {
+    return j && j.site === C.site && j.policy_version === C.v ? {cat: j.granted} : null;
+  }, function () { return null; });
 }
 
 function apply(cats) {
@@ -101,31 +115,38 @@ function open(settings) {
 }
 
 function decide(cats) {
-  var choices = {}, sub;
+  var choices = {};
   C.cats.forEach(function (id) { choices[id] = has(cats, id); });
-  try { sub = part(cookie(), 1).sub; } catch (e) {}
   apply(cats);
-  send({site: C.site, policy_version: C.v, choices: choices, consent_id: sub,
-    url: location.href, locale: lang, source: "banner"}, 0);
+  send({site: C.site, policy_version: C.v, choices: choices,
+    url: location.href, locale: lang, source: "banner"}, held, 0);
 }
 
 // The choice applies at once; recording it is retried, across page loads too.
-function send(body, n) {
-  try { localStorage.setItem(PENDING, JSON.stringify(body)); } catch (e) {}
-  fetch(base + "/v1/consents", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+// A change carries the verified cookie's token: it alone proves the consent
+// is this visitor's. If the server no longer accepts it (withdrawn
+// elsewhere), the choice is recorded as a new consent.
+function send(body, tok, n) {
+  try { localStorage.setItem(PENDING, JSON.stringify([body, tok])); } catch (e) {}
+  var hd = {"Content-Type": "application/json"};
+  if (tok) hd.Authorization = "Bearer " + tok;
+  fetch(base + "/v1/consents", {method: "POST", headers: hd, body: JSON.stringify(body)})
     .then(function (r) {
+      if (r.status === 401 && tok) return send(body, null, n);
       if (r.status >= 400 && r.status < 500) return null; // never recordable as it is
       if (!r.ok) throw r;
       return r.json();
     })
     .then(function (j) {
+      if (j === undefined) return; // handed to a retry without the token
       try { localStorage.removeItem(PENDING); } catch (e) {}
       if (!j) return;
+      held = j.token;
       var age = Math.max(0, Math.floor((Date.parse(j.expires_at) - Date.now()) / 1000));
       d.cookie = C.cookie + "=" + j.token + "; Path=/; Max-Age=" + age + "; SameSite=Lax" +
         (location.protocol === "https:" ? "; Secure" : "");
     })
-    .catch(function () { if (n < 3) setTimeout(function () { send(body, n + 1); }, 2000 * Math.pow(4, n)); });
+    .catch(function () { if (n < 3) setTimeout(function () { send(body, tok, n + 1); }, 2000 * Math.pow(4, n)); });
 }
 
 w.nexxtConsent = {
@@ -137,10 +158,14 @@ w.nexxtConsent = {
 ready(function () {
   var pending, t = cookie();
   try { pending = JSON.parse(localStorage.getItem(PENDING)); } catch (e) {}
-  if (pending && pending.policy_version === C.v) {
-    apply(C.cats.filter(function (id) { return pending.choices[id]; }));
-    return send(pending, 0);
+  if (Array.isArray(pending) && pending[0] && pending[0].policy_version === C.v) {
+    apply(C.cats.filter(function (id) { return pending[0].choices[id] === true; }));
+    return send(pending[0], pending[1], 0);
   }
-  (t ? check(t) : Promise.resolve(null)).then(function (c) { c ? apply(c.cat) : open(false); });
+  (t ? check(t) : Promise.resolve(null)).then(function (c) {
+    if (!c) return open(false);
+    held = t;
+    apply(c.cat.filter(function (id) { return has(C.cats, id); }));
+  });
 });
 })(window, document);

@@ -19,7 +19,9 @@ pub struct ConsentRequest {
     /// Every category of the policy with `true` (granted) or `false`.
     #[schema(example = json!({"necessary": true, "analytics": false}))]
     pub choices: BTreeMap<String, bool>,
-    /// The visitor's existing consent id, when changing an earlier choice.
+    /// The consent id being changed. Optional even then: the token sent as
+    /// `Authorization: Bearer` names it. Without that token a request naming
+    /// an id is refused (401).
     pub consent_id: Option<String>,
     /// Page the choice was made on; only scheme, host and path are kept.
     pub url: Option<String>,
@@ -61,9 +63,9 @@ pub enum ChoicesError {
 #[derive(Debug)]
 pub struct Choices<'p> {
     pub policy: &'p LoadedPolicy,
-    /// The consent id to record under, and whether it already existed.
-    pub consent_id: ConsentId,
-    pub is_new: bool,
+    /// The consent id the body names, if any: a claim, not a proof. Only
+    /// the use case, holding the token, decides whose consent this changes.
+    pub named_id: Option<ConsentId>,
     /// Effective state of every category, after the GPC signal.
     pub states: BTreeMap<String, bool>,
     pub gpc: bool,
@@ -75,6 +77,8 @@ pub struct Choices<'p> {
 impl<'p> Choices<'p> {
     /// Checks `request` against the current policy of its site. With `gpc`,
     /// the categories the policy ties to Global Privacy Control are forced off.
+    /// The page URL must be on one of the site's origins or of `own_origins`
+    /// (the server's own demo pages).
     ///
     /// # Errors
     /// One [`ChoicesError`] per broken rule, the first one found.
@@ -82,6 +86,7 @@ impl<'p> Choices<'p> {
         policies: &'p PolicySet,
         request: ConsentRequest,
         gpc: bool,
+        own_origins: &[String],
     ) -> Result<Self, ChoicesError> {
         let policy = policies
             .site(&request.site)
@@ -94,17 +99,23 @@ impl<'p> Choices<'p> {
             });
         }
         let states = category_states(policy, request.choices, gpc)?;
-        let (consent_id, is_new) = match request.consent_id {
-            Some(id) => (ConsentId::parse(&id)?, false),
-            None => (ConsentId::generate(), true),
-        };
+        let named_id = request
+            .consent_id
+            .as_deref()
+            .map(ConsentId::parse)
+            .transpose()?;
+        let site_origins = &policy.policy.site.origins;
+        let on_site = |origin: &str| site_origins.iter().chain(own_origins).any(|o| o == origin);
         Ok(Self {
             policy,
-            consent_id,
-            is_new,
+            named_id,
             states,
             gpc,
-            url: request.url.as_deref().map(PageUrl::parse).transpose()?,
+            url: request
+                .url
+                .as_deref()
+                .map(|url| PageUrl::parse(url, on_site))
+                .transpose()?,
             locale: request.locale.as_deref().map(Locale::parse).transpose()?,
             source: match request.source {
                 Some(SourceParam::Banner) => Source::Banner,

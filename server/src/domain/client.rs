@@ -48,23 +48,37 @@ pub fn truncate_ip(ip: IpAddr) -> String {
 pub struct PageUrl(String);
 
 #[derive(Debug, thiserror::Error)]
-#[error("`url` must be an http(s) URL of at most 2048 characters")]
-pub struct PageUrlError;
+pub enum PageUrlError {
+    #[error("`url` must be an http(s) URL of at most 2048 characters, without control characters")]
+    Malformed,
+    #[error("`url` must be a page of the site: its origin `{0}` is not one of the site's origins")]
+    ForeignOrigin(String),
+}
 
 impl PageUrl {
     /// Drops query and fragment: they often carry e-mail addresses or tokens.
+    /// The URL's origin (scheme, host, port) must satisfy `on_site`: a page
+    /// elsewhere is not where this site's visitor decided.
     ///
     /// # Errors
-    /// When `value` is not an http(s) URL or is too long.
-    pub fn parse(value: &str) -> Result<Self, PageUrlError> {
+    /// When `value` is not an http(s) URL, is too long, holds control or
+    /// bidirectional-override characters, or is on a foreign origin.
+    pub fn parse(value: &str, on_site: impl Fn(&str) -> bool) -> Result<Self, PageUrlError> {
         let rest = value
             .strip_prefix("https://")
             .or_else(|| value.strip_prefix("http://"))
-            .ok_or(PageUrlError)?;
-        let clean =
-            value.len() <= 2048 && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+            .ok_or(PageUrlError::Malformed)?;
+        let clean = value.len() <= 2048
+            && !value
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || is_bidi_control(c));
         if !clean || rest.is_empty() || rest.starts_with('/') {
-            return Err(PageUrlError);
+            return Err(PageUrlError::Malformed);
+        }
+        let parsed = url::Url::parse(value).map_err(|_| PageUrlError::Malformed)?;
+        let origin = parsed.origin().ascii_serialization();
+        if !on_site(&origin) {
+            return Err(PageUrlError::ForeignOrigin(origin));
         }
         let end = value.find(['?', '#']).unwrap_or(value.len());
         Ok(Self(value[..end].to_owned()))
@@ -73,6 +87,12 @@ impl PageUrl {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Characters that reorder how text is displayed (Trojan Source, CVE-2021-42574):
+/// in a stored URL they make an auditor read another host than the one kept.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A BCP 47 language tag such as `nl` or `en-GB`.
@@ -131,10 +151,59 @@ mod tests {
         );
     }
 
+    fn anywhere(_: &str) -> bool {
+        true
+    }
+
     #[test]
     fn url_loses_query_and_fragment() {
-        let url = PageUrl::parse("https://www.nexxtjourneys.com/prijzen?email=a@b.nl#top").unwrap();
+        let url = PageUrl::parse(
+            "https://www.nexxtjourneys.com/prijzen?email=a@b.nl#top",
+            anywhere,
+        )
+        .unwrap();
         assert_eq!(url.as_str(), "https://www.nexxtjourneys.com/prijzen");
+    }
+
+    #[test]
+    fn url_on_a_foreign_origin_is_rejected_naming_it() {
+        let site = |o: &str| o == "https://www.nexxtjourneys.com";
+        assert!(PageUrl::parse("https://www.nexxtjourneys.com/x", site).is_ok());
+        for (bad, origin) in [
+            ("https://attacker.example/x", "https://attacker.example"),
+            (
+                "http://www.nexxtjourneys.com/x",
+                "http://www.nexxtjourneys.com",
+            ),
+            (
+                "https://www.nexxtjourneys.com:8443/x",
+                "https://www.nexxtjourneys.com:8443",
+            ),
+            (
+                "https://www.nexxtjourneys.com.attacker.example/",
+                "https://www.nexxtjourneys.com.attacker.example",
+            ),
+            ("https://user@attacker.example/", "https://attacker.example"),
+        ] {
+            match PageUrl::parse(bad, site) {
+                Err(PageUrlError::ForeignOrigin(o)) => assert_eq!(o, origin, "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bidi_override_characters_are_rejected() {
+        for bad in [
+            "https://www.nexxtjourneys.com/\u{202E}lmth.exe",
+            "https://www.nexxtjourneys.com/\u{2066}x",
+            "https://www.nexxtjourneys.com/\u{200F}",
+        ] {
+            assert!(matches!(
+                PageUrl::parse(bad, anywhere),
+                Err(PageUrlError::Malformed)
+            ));
+        }
     }
 
     #[test]
@@ -146,7 +215,7 @@ mod tests {
             "https:///x",
             "https://a b",
         ] {
-            assert!(PageUrl::parse(bad).is_err(), "{bad}");
+            assert!(PageUrl::parse(bad, anywhere).is_err(), "{bad}");
         }
     }
 

@@ -23,6 +23,8 @@ pub enum Action {
 pub enum Source {
     Banner,
     Api,
+    /// The operator's command line (an erasure asked for outside the web).
+    Operator,
 }
 
 impl Action {
@@ -40,6 +42,7 @@ impl Source {
         match self {
             Self::Banner => "banner",
             Self::Api => "api",
+            Self::Operator => "operator",
         }
     }
 }
@@ -60,6 +63,9 @@ pub struct EventDraft {
     pub url: Option<String>,
     pub ip_prefix: Option<String>,
     pub user_agent: Option<String>,
+    /// A withdrawal with erasure: stored already redacted, and every earlier
+    /// event of the subject is redacted in the same transaction.
+    pub erasure: bool,
 }
 
 /// An event as the ledger holds it, chain fields included; personal fields

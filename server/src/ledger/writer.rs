@@ -111,7 +111,19 @@ async fn commit_batch(
         seq: last.seq,
         hash: last.hash.clone(),
     };
-    match storage::append_batch(db, &events, &new_head).await {
+    let erasures: Vec<storage::Erasure<'_>> = batch
+        .iter()
+        .zip(&events)
+        .filter(|(job, _)| job.draft.erasure)
+        .map(|(_, e)| storage::Erasure {
+            site: &e.site,
+            consent_id: &e.consent_id,
+            at: &e.recorded_at,
+        })
+        .collect();
+    let stored = storage::append_batch(db, &events, &new_head, &erasures).await;
+    drop(erasures);
+    match stored {
         Ok(()) => {
             for (job, event) in batch.drain(..).zip(events) {
                 metrics.observe_append(job.queued.elapsed());
@@ -170,10 +182,10 @@ fn chain<'a>(head: &ChainHead, drafts: impl Iterator<Item = &'a EventDraft>) -> 
                 url: d.url.clone(),
                 ip_prefix: d.ip_prefix.clone(),
                 user_agent: d.user_agent.clone(),
-                personal_salt: Some(salt),
+                personal_salt: (!d.erasure).then_some(salt),
                 prev_hash: std::mem::take(&mut prev_hash),
                 hash: String::new(),
-                redacted_at: None,
+                redacted_at: d.erasure.then(|| recorded_at.clone()),
             };
             event.hash = canonical::event_hash(&event);
             prev_hash.clone_from(&event.hash);

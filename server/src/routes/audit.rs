@@ -24,7 +24,7 @@ impl FromRequest for Auditor {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let key = super::subject::bearer(request).map(str::to_owned);
+        let key = super::bearer::bearer(request).map(str::to_owned);
         let db = request.app_data::<web::Data<DatabaseConnection>>().cloned();
         Box::pin(async move {
             let (Some(key), Some(db)) = (key, db) else {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::problem::ApiError;
-use super::state::Policies;
+use super::state::{Issuer, Policies};
 use crate::assets::BannerAssets;
 use crate::storage;
 use crate::templates::{LOADER, Scripts};
@@ -34,6 +34,7 @@ pub async fn loader(
     assets: web::Data<BannerAssets>,
     templates: web::Data<Scripts>,
     db: web::Data<DatabaseConnection>,
+    issuer: web::Data<Issuer>,
 ) -> Result<HttpResponse, ApiError> {
     let loaded = site(&policies, &path)?;
     let policy = &loaded.policy;
@@ -54,6 +55,7 @@ pub async fn loader(
         .collect();
     let config = json!({
         "site": policy.site.id,
+        "iss": issuer.0,
         "v": policy.site.version,
         "langs": policy.site.languages,
         "lang": policy.site.default_language,

@@ -4,12 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::bearer::OptionalBearer;
 use super::problem::ApiError;
-use super::state::{Issuer, Policies};
-use crate::domain::{Action, Choices, ClientInfo, ConsentRequest, EventDraft, StoredEvent};
+use super::state::{Issuer, OwnOrigins, Policies};
+use crate::consents::{self, Context};
+use crate::domain::{ClientInfo, ConsentRequest};
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
-use crate::tokens::{ConsentClaims, SigningKey};
+use crate::tokens::SigningKey;
 
 /// Largest body we read; a real consent is well under 1 KiB.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -26,28 +28,34 @@ pub struct ConsentReceipt {
     pub granted: Vec<String>,
 }
 
-/// Records one consent decision in the ledger.
+/// Records one consent decision in the ledger: a new consent, or with the
+/// consent's token as bearer a change of it.
 #[utoipa::path(
     post,
     path = "/v1/consents",
     request_body = ConsentRequest,
     params(("Sec-GPC" = Option<String>, Header, description = "Global Privacy Control; `1` forces the policy's GPC categories off")),
+    security((), ("consent_token" = [])),
     responses(
         (status = 201, description = "Recorded and committed", body = ConsentReceipt),
         (status = 400, description = "Malformed JSON"),
+        (status = 401, description = "A consent id named without its token, or a token that does not verify, is foreign or was withdrawn"),
         (status = 404, description = "Unknown site"),
         (status = 409, description = "Policy version is not the current one: reload the policy"),
         (status = 413, description = "Body over 16 KiB"),
         (status = 415, description = "Body is not application/json"),
-        (status = 422, description = "Choices break the policy"),
+        (status = 422, description = "Choices break the policy, or the page is not on the site"),
         (status = 503, description = "Ledger unavailable; nothing was recorded"),
     )
 )]
+#[allow(clippy::too_many_arguments)] // one extractor per shared resource
 #[tracing::instrument(skip_all, fields(site = %body.site))]
 pub async fn record_consent(
     request: HttpRequest,
+    bearer: OptionalBearer,
     body: web::Json<ConsentRequest>,
     policies: web::Data<Policies>,
+    own_origins: web::Data<OwnOrigins>,
     writer: web::Data<LedgerWriter>,
     key: web::Data<SigningKey>,
     issuer: web::Data<Issuer>,
@@ -57,7 +65,6 @@ pub async fn record_consent(
         .headers()
         .get("Sec-GPC")
         .is_some_and(|v| v.as_bytes().trim_ascii() == b"1");
-    let choices = Choices::parse(&policies.0, body.into_inner(), gpc)?;
     let client = ClientInfo::new(
         super::client_ip(&request),
         request
@@ -65,13 +72,25 @@ pub async fn record_consent(
             .get("User-Agent")
             .and_then(|v| v.to_str().ok()),
     );
-    let event = writer.append(draft(&choices, client)).await?;
-    metrics.count_consent(if choices.is_new { "given" } else { "changed" });
-    let claims = claims_for(&event, choices.granted(), &issuer.0, &choices);
+    let ctx = Context {
+        writer: &writer,
+        policies: &policies.0,
+        metrics: &metrics,
+    };
+    let recorded = consents::record(
+        ctx,
+        bearer.0.as_ref(),
+        body.into_inner(),
+        gpc,
+        &own_origins.0,
+        client,
+    )
+    .await?;
+    let claims = recorded.claims(&issuer.0);
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(ConsentReceipt {
-            consent_id: event.consent_id,
+            consent_id: recorded.event.consent_id,
             token: key.sign(&claims),
             expires_at: crate::clock::format(
                 time::OffsetDateTime::from_unix_timestamp(claims.exp)
@@ -79,47 +98,4 @@ pub async fn record_consent(
             ),
             granted: claims.cat,
         }))
-}
-
-fn draft(choices: &Choices<'_>, client: ClientInfo) -> EventDraft {
-    let policy = choices.policy;
-    EventDraft {
-        site: policy.policy.site.id.clone(),
-        consent_id: choices.consent_id.to_string(),
-        action: if choices.is_new {
-            Action::Given
-        } else {
-            Action::Changed
-        },
-        source: choices.source,
-        policy_version: policy.policy.site.version.clone(),
-        policy_hash: policy.hash.clone(),
-        choices: choices.states.clone(),
-        gpc: choices.gpc,
-        locale: choices.locale.as_ref().map(|l| l.as_str().to_owned()),
-        url: choices.url.as_ref().map(|u| u.as_str().to_owned()),
-        ip_prefix: client.ip_prefix,
-        user_agent: client.user_agent,
-    }
-}
-
-fn claims_for(
-    event: &StoredEvent,
-    granted: Vec<String>,
-    issuer: &str,
-    choices: &Choices<'_>,
-) -> ConsentClaims {
-    let iat = time::OffsetDateTime::now_utc().unix_timestamp();
-    let lifetime = i64::from(choices.policy.policy.site.consent_lifetime_days) * 86_400;
-    ConsentClaims {
-        iss: issuer.to_owned(),
-        sub: event.consent_id.clone(),
-        aud: event.site.clone(),
-        iat,
-        exp: iat + lifetime,
-        pv: event.policy_version.clone(),
-        ph: event.policy_hash.clone(),
-        cat: granted,
-        gpc: event.gpc,
-    }
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod banner;
+mod bearer;
 mod consents;
 mod csp;
 mod examples;
@@ -24,7 +25,7 @@ pub use banner::CONSENT_COOKIE;
 pub use examples::PAGES as EXAMPLE_PAGES;
 pub use problem::ApiError;
 pub use request_log::observe_requests;
-pub use state::{Issuer, Policies};
+pub use state::{Issuer, OwnOrigins, Policies};
 pub use write_limit::limit_public_writes;
 
 /// The client's address: the peer, or what trusted proxies say it is.
@@ -44,6 +45,7 @@ fn client_ip(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
         consents::record_consent,
         subject::read_history,
         subject::withdraw_and_erase,
+        subject::token_status,
         policy::get_policy,
         ops::health,
         ops::jwks,
@@ -82,7 +84,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let json = web::JsonConfig::default()
         .limit(consents::MAX_BODY)
         .error_handler(problem::json_error);
+    let form = web::FormConfig::default()
+        .limit(consents::MAX_BODY)
+        .error_handler(|error, _| {
+            ApiError::BadRequest(format!("the form could not be read: {error}")).into()
+        });
     cfg.app_data(json)
+        .app_data(form)
         .route("/healthz", web::get().to(ops::health))
         .route("/metrics", web::get().to(ops::metrics))
         .route("/openapi.json", web::get().to(ops::openapi))
@@ -114,6 +122,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/v1/consents/{consent_id}",
             web::delete().to(subject::withdraw_and_erase),
         )
+        .route("/v1/consent-status", web::get().to(subject::token_status))
         .route("/", web::get().to(examples::home))
         .route("/privacy", web::get().to(privacy::privacy_statement))
         .route("/pages.css", web::get().to(privacy::stylesheet))

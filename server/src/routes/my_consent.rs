@@ -8,15 +8,14 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use super::CONSENT_COOKIE;
+use super::bearer::cookie_holder;
 use super::problem::ApiError;
-use super::state::{Issuer, Policies};
-use super::subject::{ConsentHistory, erase_subject, verify_token};
+use super::state::Policies;
+use crate::consents::{self, Context};
 use crate::domain::StoredEvent;
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
-use crate::storage;
 use crate::templates::{MY_CONSENT, Pages};
-use crate::tokens::ConsentClaims;
 
 #[derive(Deserialize)]
 pub struct LangQuery {
@@ -29,7 +28,15 @@ struct Page<'a> {
     labels: &'a policies::SubjectLabels,
     privacy: &'a str,
     erased: bool,
+    /// The erase form's CSRF token; empty when there is nothing to erase.
+    csrf: String,
     events: Vec<Row>,
+}
+
+/// The erase form's field.
+#[derive(Deserialize)]
+pub struct EraseForm {
+    csrf: String,
 }
 
 #[derive(Serialize)]
@@ -39,16 +46,6 @@ struct Row {
     granted: String,
     version: String,
     url: Option<String>,
-}
-
-/// The claims of a valid consent cookie, if the request carries one.
-async fn cookie_claims(
-    request: &HttpRequest,
-    db: &DatabaseConnection,
-    issuer: &str,
-) -> Option<ConsentClaims> {
-    let token = request.cookie(CONSENT_COOKIE)?;
-    verify_token(request, db, issuer, token.value()).await.ok()
 }
 
 fn statement<'a>(policies: &'a Policies, query: &LangQuery) -> (&'a str, &'a Statement) {
@@ -72,6 +69,7 @@ fn render(
     statement: &Statement,
     events: &[StoredEvent],
     erased: bool,
+    csrf: String,
 ) -> Result<String, ApiError> {
     let labels = &statement.subject;
     let rows = events
@@ -97,6 +95,7 @@ fn render(
         labels,
         privacy: &statement.title,
         erased,
+        csrf,
         events: rows,
     };
     pages
@@ -118,43 +117,36 @@ pub async fn show(
     request: HttpRequest,
     query: web::Query<LangQuery>,
     db: web::Data<DatabaseConnection>,
-    issuer: web::Data<Issuer>,
     policies: web::Data<Policies>,
     pages: web::Data<Pages>,
 ) -> Result<HttpResponse, ApiError> {
     let (lang, statement) = statement(&policies, &query);
-    let events = match cookie_claims(&request, db.get_ref(), &issuer.0).await {
-        Some(claims) => storage::events_of(db.get_ref(), &claims.aud, &claims.sub)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?,
-        None => Vec::new(),
+    let (events, csrf) = match cookie_holder(&request).await? {
+        Some(holder) => (
+            consents::history(db.get_ref(), &holder).await?.events,
+            cookie_csrf(&request),
+        ),
+        None => (Vec::new(), String::new()),
     };
-    Ok(html(render(&pages, lang, statement, &events, false)?))
+    Ok(html(render(&pages, lang, statement, &events, false, csrf)?))
 }
 
 /// `GET /my-consent/export`: the history as a JSON download.
 pub async fn export(
     request: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    issuer: web::Data<Issuer>,
 ) -> Result<HttpResponse, ApiError> {
-    let claims = cookie_claims(&request, db.get_ref(), &issuer.0)
-        .await
+    let holder = cookie_holder(&request)
+        .await?
         .ok_or(ApiError::Unauthorized)?;
-    let events = storage::events_of(db.get_ref(), &claims.aud, &claims.sub)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let history = consents::history(db.get_ref(), &holder).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .insert_header((
             "Content-Disposition",
             "attachment; filename=\"consent-history.json\"",
         ))
-        .json(ConsentHistory {
-            consent_id: claims.sub,
-            site: claims.aud,
-            events,
-        }))
+        .json(history))
 }
 
 /// `POST /my-consent/erase`: withdraw and erase, then show the result.
@@ -162,30 +154,46 @@ pub async fn export(
 pub async fn erase(
     request: HttpRequest,
     query: web::Query<LangQuery>,
+    form: web::Form<EraseForm>,
     db: web::Data<DatabaseConnection>,
-    issuer: web::Data<Issuer>,
     policies: web::Data<Policies>,
     pages: web::Data<Pages>,
     writer: web::Data<LedgerWriter>,
     metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
-    // The cookie is SameSite=Lax, so a cross-site form never carries it;
-    // refusing foreign origins outright says so plainly.
+    // Both checks, each enough alone in today's browsers: the request must
+    // say it comes from this origin, and carry the token only our own page
+    // (which can read the cookie's value) can know.
     if !same_origin(&request) {
         return Err(ApiError::Forbidden(
-            "cross-site requests cannot erase consent".to_owned(),
+            "erasing consent needs a same-origin request (Origin header)".to_owned(),
+        ));
+    }
+    let holder = cookie_holder(&request)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let expected = cookie_csrf(&request);
+    if !crate::auditors::same_hash(&form.csrf, &expected) {
+        return Err(ApiError::Forbidden(
+            "the form's CSRF token is missing or wrong: reload /my-consent".to_owned(),
         ));
     }
     let (lang, statement) = statement(&policies, &query);
-    let claims = cookie_claims(&request, db.get_ref(), &issuer.0)
-        .await
-        .ok_or(ApiError::Unauthorized)?;
-    let (site, id) = (claims.aud.clone(), claims.sub.clone());
-    erase_subject(db.get_ref(), &writer, &metrics, &policies.0, claims).await?;
-    let events = storage::events_of(db.get_ref(), &site, &id)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let mut response = html(render(&pages, lang, statement, &events, true)?);
+    let ctx = Context {
+        writer: &writer,
+        policies: &policies.0,
+        metrics: &metrics,
+    };
+    consents::erase(ctx, db.get_ref(), &holder).await?;
+    let events = consents::history(db.get_ref(), &holder).await?.events;
+    let mut response = html(render(
+        &pages,
+        lang,
+        statement,
+        &events,
+        true,
+        String::new(),
+    )?);
     // The banner asks again on the next page view.
     let expired = Cookie::build(CONSENT_COOKIE, "")
         .path("/")
@@ -197,13 +205,24 @@ pub async fn erase(
     Ok(response)
 }
 
+/// The CSRF token of the erase form: a digest of the consent cookie's value.
+/// A page on another site cannot read that cookie, so cannot compute it.
+fn cookie_csrf(request: &HttpRequest) -> String {
+    use sha2::{Digest, Sha256};
+    let cookie = request.cookie(CONSENT_COOKIE);
+    let value = cookie.as_ref().map_or("", |c| c.value());
+    hex::encode(Sha256::digest(format!("nexxt-consent erase form\0{value}")))
+}
+
+/// The request names this server as its origin. A missing `Origin` is not
+/// same-origin; a `Sec-Fetch-Site` other than `same-origin` refuses too.
 fn same_origin(request: &HttpRequest) -> bool {
-    let Some(origin) = request
-        .headers()
-        .get("Origin")
-        .and_then(|o| o.to_str().ok())
-    else {
-        return true;
+    let header = |name: &str| request.headers().get(name).and_then(|o| o.to_str().ok());
+    if header("Sec-Fetch-Site").is_some_and(|site| site != "same-origin") {
+        return false;
+    }
+    let Some(origin) = header("Origin") else {
+        return false;
     };
     let info = request.connection_info();
     origin == format!("{}://{}", info.scheme(), info.host())

@@ -33,6 +33,8 @@ pub enum ApiError {
     )]
     Unauthorized,
     #[error("{0}")]
+    TokenRequired(String),
+    #[error("{0}")]
     Forbidden(String),
     #[error("an auditor key is required (Authorization: Bearer <key>)")]
     AuditorUnauthorized,
@@ -54,6 +56,7 @@ impl ApiError {
             Self::StalePolicy { .. } => "stale-policy",
             Self::Unprocessable(_) => "invalid-consent",
             Self::Unauthorized => "unauthorized",
+            Self::TokenRequired(_) => "token-required",
             Self::Forbidden(_) => "forbidden",
             Self::AuditorUnauthorized => "unauthorized",
             Self::TooManyWrites(_) => "too-many-writes",
@@ -72,7 +75,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::StalePolicy { .. } => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TokenRequired(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::AuditorUnauthorized => StatusCode::UNAUTHORIZED,
             Self::TooManyWrites(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -100,7 +103,10 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
-        if matches!(self, Self::Unauthorized | Self::AuditorUnauthorized) {
+        if matches!(
+            self,
+            Self::Unauthorized | Self::TokenRequired(_) | Self::AuditorUnauthorized
+        ) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         if let Self::TooManyWrites(wait) = self {

@@ -19,9 +19,31 @@ use super::entities::{consent_event, ledger_chain};
 use super::events::to_row;
 use crate::domain::StoredEvent;
 
-/// Inserts `events` exactly as given (the writer has chained them) and moves
-/// their chain's head to `head`, all or nothing. The chain's row exists:
-/// the writer creates it before its first batch, and nothing deletes it.
+/// A subject whose earlier events the batch redacts (a withdrawal with
+/// erasure among its events).
+pub struct Erasure<'a> {
+    pub site: &'a str,
+    pub consent_id: &'a str,
+    /// When it was erased, in ledger time.
+    pub at: &'a str,
+}
+
+/// The redaction of one subject's personal fields, with its three
+/// parameters (time, site, consent id) named by `p`. Events stored already
+/// redacted (the withdrawal itself) are left as they are.
+fn redaction(p: impl Fn(usize) -> String) -> String {
+    format!(
+        r#"UPDATE "consent_events" SET "url" = NULL, "ip_prefix" = NULL, "user_agent" = NULL, "personal_salt" = NULL, "redacted_at" = {} WHERE "site" = {} AND "consent_id" = {} AND "redacted_at" IS NULL"#,
+        p(0),
+        p(1),
+        p(2)
+    )
+}
+
+/// Inserts `events` exactly as given (the writer has chained them), moves
+/// their chain's head to `head` and redacts the subjects of `erasures`, all
+/// or nothing. The chain's row exists: the writer creates it before its
+/// first batch, and nothing deletes it.
 ///
 /// # Errors
 /// The database's error; then nothing of the batch is stored.
@@ -29,6 +51,7 @@ pub async fn append_batch(
     db: &DatabaseConnection,
     events: &[StoredEvent],
     head: &ChainHead,
+    erasures: &[Erasure<'_>],
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     let insert = consent_event::Entity::insert_many(events.iter().map(to_row)).build(backend);
@@ -41,13 +64,34 @@ pub async fn append_batch(
                 .filter(ledger_chain::Column::Id.eq(&head.chain_id))
                 .build(backend);
             values.extend(update.values.map_or_else(Vec::new, |v| v.0));
+            let mut redactions = String::new();
+            for erasure in erasures {
+                redactions.push_str(&redaction(|_| "?".to_owned()));
+                redactions.push_str("; ");
+                values.extend(erasure_values(erasure));
+            }
             // sqlx runs the statements of one query in order on the same
             // connection, binding the `?` parameters across them.
-            format!("BEGIN IMMEDIATE; {}; {}; COMMIT", insert.sql, update.sql)
+            format!(
+                "BEGIN IMMEDIATE; {}; {}; {redactions}COMMIT",
+                insert.sql, update.sql
+            )
         }
         _ => {
             // A data-modifying CTE runs in the same statement, so in the same
             // implicit transaction, as the UPDATE around it.
+            // The redactions are CTEs of the same statement. They see the
+            // table as it was before it: the new withdrawal, stored already
+            // redacted, needs nothing.
+            let mut ctes = format!("appended AS ({})", insert.sql);
+            for (i, erasure) in erasures.iter().enumerate() {
+                let n = values.len();
+                ctes.push_str(&format!(
+                    ", erased{i} AS ({})",
+                    redaction(|k| format!("${}", n + k + 1))
+                ));
+                values.extend(erasure_values(erasure));
+            }
             let n = values.len();
             values.extend([
                 head.seq.into(),
@@ -55,8 +99,7 @@ pub async fn append_batch(
                 head.chain_id.clone().into(),
             ]);
             format!(
-                r#"WITH appended AS ({}) UPDATE "ledger_chains" SET "head_seq" = ${}, "head_hash" = ${} WHERE "id" = ${}"#,
-                insert.sql,
+                r#"WITH {ctes} UPDATE "ledger_chains" SET "head_seq" = ${}, "head_hash" = ${} WHERE "id" = ${}"#,
                 n + 1,
                 n + 2,
                 n + 3
@@ -75,4 +118,12 @@ pub async fn append_batch(
             Err(error)
         }
     }
+}
+
+fn erasure_values(erasure: &Erasure<'_>) -> [sea_orm::Value; 3] {
+    [
+        erasure.at.to_owned().into(),
+        erasure.site.to_owned().into(),
+        erasure.consent_id.to_owned().into(),
+    ]
 }

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -27,29 +26,6 @@ pub async fn events_of(
         .all(db)
         .await?;
     rows.into_iter().map(from_row).collect()
-}
-
-/// Erases the personal fields (and their salt) of one subject's events.
-/// Returns how many events were redacted.
-pub async fn redact_subject(
-    db: &impl ConnectionTrait,
-    site: &str,
-    consent_id: &str,
-    at: &str,
-) -> Result<u64, sea_orm::DbErr> {
-    let null = || Expr::value(Option::<String>::None);
-    let result = Entity::update_many()
-        .col_expr(Column::Url, null())
-        .col_expr(Column::IpPrefix, null())
-        .col_expr(Column::UserAgent, null())
-        .col_expr(Column::PersonalSalt, null())
-        .col_expr(Column::RedactedAt, Expr::value(at))
-        .filter(Column::Site.eq(site))
-        .filter(Column::ConsentId.eq(consent_id))
-        .filter(Column::RedactedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected)
 }
 
 pub async fn count_events(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {

@@ -10,8 +10,9 @@ mod entities;
 mod events;
 mod key_cache;
 mod keys;
+mod subjects;
 
-pub use append::append_batch;
+pub use append::{Erasure, append_batch};
 pub use auditors::{
     AuditorRow, audit_entries, find_auditor, insert_auditor, list_auditors, log_audit,
     revoke_auditor,
@@ -24,10 +25,11 @@ pub use checkpoints::{
 pub use connect::{connect, connect_writer, migrate};
 pub use events::{
     chain_page, chain_range, count_events, delete_through, events_of, first_seq_since, hash_at,
-    max_seq, min_seq, orphan_chains, redact_subject, stats_page,
+    max_seq, min_seq, orphan_chains, stats_page,
 };
 pub use key_cache::KeyCache;
 pub use keys::{PublicKeyRow, active_keys, find_key, upsert_key};
+pub use subjects::{SubjectState, subject_state};
 
 /// A database failure, or a row that no longer decodes.
 #[derive(Debug, thiserror::Error)]

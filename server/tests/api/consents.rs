@@ -106,9 +106,10 @@ async fn changing_a_choice_keeps_the_consent_id(backend: Backend) {
         return;
     };
     let first = app.consent(all("www", true)).await;
-    let mut body = consent_body(all("www", false));
-    body["consent_id"] = first["consent_id"].clone();
-    let second: Value = app.post_consent(&body).await.json().await.unwrap();
+    let body = consent_body(all("www", false));
+    let response = app.post_consent_with(&body, first["token"].as_str()).await;
+    assert_eq!(response.status(), 201);
+    let second: Value = response.json().await.unwrap();
     assert_eq!(second["consent_id"], first["consent_id"]);
     let history: Value = app
         .get_history(

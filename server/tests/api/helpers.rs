@@ -266,13 +266,26 @@ impl TestApp {
     }
 
     pub async fn post_consent(&self, body: &Value) -> reqwest::Response {
-        self.client
+        self.post_consent_with(body, None).await
+    }
+
+    /// `POST /v1/consents`, with a consent token as bearer when given.
+    pub async fn post_consent_with(&self, body: &Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
             .post(self.url("/v1/consents"))
             .header("User-Agent", "Mozilla/5.0 (test)")
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// `GET /v1/consent-status` with `token` as bearer.
+    pub async fn token_status(&self, token: &str) -> reqwest::Response {
+        let request = self.client.get(self.url("/v1/consent-status"));
+        request.bearer_auth(token).send().await.unwrap()
     }
 
     /// Records a consent that must succeed; returns the receipt.

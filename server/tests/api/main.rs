@@ -12,6 +12,7 @@ mod fuzz_corpus;
 mod ledger;
 mod my_consent;
 mod ops;
+mod ownership;
 mod policy;
 mod privacy;
 mod purge;

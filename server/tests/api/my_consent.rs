@@ -11,6 +11,39 @@ fn rows(html: &str) -> usize {
         .count()
 }
 
+/// The erase form's CSRF token on a rendered page.
+fn csrf_of(html: &str) -> String {
+    let page = Html::parse_document(html);
+    let input = Selector::parse("form input[name=csrf]").unwrap();
+    let value = page
+        .select(&input)
+        .next()
+        .expect("the erase form has a CSRF field");
+    value.value().attr("value").unwrap().to_owned()
+}
+
+/// `POST /my-consent/erase` with the cookie, and the headers and field given.
+async fn post_erase(
+    app: &TestApp,
+    token: &str,
+    origin: Option<&str>,
+    fetch_site: Option<&str>,
+    csrf: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url("/my-consent/erase?lang=en"))
+        .header("Cookie", format!("nexxt_consent={token}"));
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    if let Some(site) = fetch_site {
+        request = request.header("Sec-Fetch-Site", site);
+    }
+    let form: Vec<(&str, &str)> = csrf.map(|c| ("csrf", c)).into_iter().collect();
+    request.form(&form).send().await.unwrap()
+}
+
 async fn with_cookie(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
     let request = app.client.get(app.url(path));
     request
@@ -28,7 +61,9 @@ async fn visitor_sees_downloads_and_erases_their_records() {
 
     let page = with_cookie(&app, "/my-consent?lang=en", token).await;
     assert_eq!(page.status(), 200);
-    assert_eq!(rows(&page.text().await.unwrap()), 1);
+    let page = page.text().await.unwrap();
+    assert_eq!(rows(&page), 1);
+    let csrf = csrf_of(&page);
 
     let download = with_cookie(&app, "/my-consent/export", token).await;
     assert!(
@@ -40,14 +75,7 @@ async fn visitor_sees_downloads_and_erases_their_records() {
     let history: Value = download.json().await.unwrap();
     assert_eq!(history["consent_id"], receipt["consent_id"]);
 
-    let erased = app
-        .client
-        .post(app.url("/my-consent/erase?lang=en"))
-        .header("Cookie", format!("nexxt_consent={token}"))
-        .header("Origin", &app.address)
-        .send()
-        .await
-        .unwrap();
+    let erased = post_erase(&app, token, Some(&app.address), None, Some(&csrf)).await;
     assert_eq!(erased.status(), 200);
     let set_cookie = erased.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
@@ -84,6 +112,65 @@ async fn erasure_from_another_site_is_refused_and_stores_nothing() {
     // Refused at the door by the CORS layer (foreign origin), before the handler's own check.
     assert_eq!(response.status(), 400);
     assert_eq!(app.event_count().await, 1);
+}
+
+#[tokio::test]
+async fn erasure_needs_a_same_origin_request_and_the_forms_csrf_token() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let receipt = app.consent(all("www", true)).await;
+    let token = receipt["token"].as_str().unwrap();
+    let page = with_cookie(&app, "/my-consent", token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let other = app.consent(all("www", true)).await;
+    let page_of_other = with_cookie(&app, "/my-consent", other["token"].as_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    let own = app.address.as_str();
+    let cases = [
+        (
+            "no Origin (a form from another site)",
+            None,
+            None,
+            Some(csrf.as_str()),
+            403,
+        ),
+        (
+            "same Origin, cross-site fetch",
+            Some(own),
+            Some("cross-site"),
+            Some(csrf.as_str()),
+            403,
+        ),
+        ("no CSRF field", Some(own), Some("same-origin"), None, 400),
+        (
+            "wrong CSRF token",
+            Some(own),
+            Some("same-origin"),
+            Some("00"),
+            403,
+        ),
+        (
+            "another visitor's CSRF token",
+            Some(own),
+            None,
+            Some(csrf_of(&page_of_other).leak()),
+            403,
+        ),
+    ];
+    for (case, origin, fetch_site, field, status) in cases {
+        let response = post_erase(&app, token, origin, fetch_site, field).await;
+        assert_eq!(response.status(), status, "{case}");
+    }
+    assert_eq!(app.event_count().await, 2, "nothing was withdrawn");
+    let done = post_erase(&app, token, Some(own), Some("same-origin"), Some(&csrf)).await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(app.event_count().await, 3);
 }
 
 #[tokio::test]

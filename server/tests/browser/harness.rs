@@ -261,6 +261,27 @@ impl Browser {
         .await;
     }
 
+    /// Runs `source` in every new document before the page's own scripts.
+    pub async fn before_scripts(&self, source: &str) {
+        self.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": source }),
+        )
+        .await;
+    }
+
+    /// Sets the consent cookie from the page, as any script on the site's
+    /// domain could (open a page first).
+    pub async fn plant_consent_cookie(&self, value: &str) {
+        self.client
+            .execute(
+                "document.cookie = 'nexxt_consent=' + arguments[0] + '; Path=/'",
+                vec![json!(value)],
+            )
+            .await
+            .expect("cookie set");
+    }
+
     async fn cdp(&self, cmd: &str, params: Value) {
         self.client
             .issue_cmd(Cdp {

@@ -8,3 +8,4 @@ mod helpers;
 mod accessibility;
 mod banner;
 mod scan;
+mod trust;

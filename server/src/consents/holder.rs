@@ -1,0 +1,57 @@
+//! The proof that a caller holds a consent: a token this server signed for
+//! the id, whose id the ledger holds and has not seen withdrawn.
+
+use sea_orm::ConnectionTrait;
+
+use super::ConsentError;
+use crate::domain::ConsentId;
+use crate::storage::{self, KeyCache, SubjectState};
+use crate::tokens::{self, ConsentClaims};
+
+/// A verified holder of one consent id on one site. Only [`authenticate`]
+/// makes one, so a function that takes a `Holder` cannot be reached with a
+/// bare id.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    consent_id: ConsentId,
+    claims: ConsentClaims,
+}
+
+impl Holder {
+    pub fn consent_id(&self) -> ConsentId {
+        self.consent_id
+    }
+
+    /// The site the token was issued for (its `aud`).
+    pub fn site(&self) -> &str {
+        &self.claims.aud
+    }
+
+    /// The verified claims of the token.
+    pub fn claims(&self) -> &ConsentClaims {
+        &self.claims
+    }
+}
+
+/// Verifies `token` (signature with a published key named by its `kid`,
+/// issuer, expiry) and that the ledger holds its consent id, not withdrawn.
+///
+/// # Errors
+/// [`ConsentError::NotHolder`] for any of those failing, whichever it was;
+/// a storage error when the database cannot be read (never a pass).
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    keys: &KeyCache,
+    issuer: &str,
+    token: &str,
+) -> Result<Holder, ConsentError> {
+    let kid = tokens::key_id(token).map_err(|_| ConsentError::NotHolder)?;
+    let key = keys.find(db, &kid).await?.ok_or(ConsentError::NotHolder)?;
+    let claims = tokens::verify(token, &key, issuer).map_err(|_| ConsentError::NotHolder)?;
+    let consent_id = ConsentId::parse(&claims.sub).map_err(|_| ConsentError::NotHolder)?;
+    match storage::subject_state(db, &claims.aud, &claims.sub).await? {
+        SubjectState::Active => Ok(Holder { consent_id, claims }),
+        // Unknown: purged, or never ours. Withdrawn: revoked for good.
+        SubjectState::Unknown | SubjectState::Withdrawn => Err(ConsentError::NotHolder),
+    }
+}
