@@ -109,13 +109,7 @@ impl AuditCommand {
 
 fn bound(value: Option<String>) -> anyhow::Result<Option<String>> {
     value
-        .map(|v| {
-            time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
-                .map(crate::clock::format)
-                .with_context(|| {
-                    format!("`{v}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
-                })
-        })
+        .map(|v| crate::clock::parse_bound(&v).with_context(|| format!("`{v}`")))
         .transpose()
 }
 

@@ -78,13 +78,7 @@ pub(super) async fn log_access(
 fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
     value
         .map(|v| {
-            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-                .map(crate::clock::format)
-                .map_err(|_| {
-                    ApiError::BadRequest(format!(
-                        "`{name}` must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z"
-                    ))
-                })
+            crate::clock::parse_bound(v).map_err(|e| ApiError::BadRequest(format!("`{name}` {e}")))
         })
         .transpose()
 }

@@ -358,3 +358,38 @@ async fn cli_export_verifies_offline() {
         3
     );
 }
+
+#[tokio::test]
+async fn a_time_bound_the_ledger_cannot_hold_is_a_400_naming_the_field() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let key = add_auditor(&app, "dpo");
+    app.consent(all("www", true)).await;
+    for path in ["/v1/audit/events", "/v1/audit/stats", "/audit/report"] {
+        for (field, value) in [
+            ("from", "9999-12-31T23:59:59-01:00"),
+            ("to", "0000-01-01T00:00:00%2B01:00"),
+            ("from", "2026-02-30T00:00:00Z"),
+        ] {
+            let response = app
+                .get_with_key(&format!("{path}?{field}={value}"), &key)
+                .await;
+            assert_eq!(response.status(), 400, "{path} {field}={value}");
+            let problem: Value = response.json().await.unwrap();
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("`{field}`")),
+                "{problem}"
+            );
+        }
+    }
+    let open_ended = app
+        .get_with_key("/v1/audit/events?to=9999-12-31T23:59:59Z", &key)
+        .await;
+    assert_eq!(
+        open_ended.status(),
+        200,
+        "the last representable second is fine"
+    );
+}
