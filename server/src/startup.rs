@@ -89,6 +89,7 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(from_fn(routes::observe_requests))
                 .wrap(Compress::default())
+                .wrap(from_fn(routes::refuse_unknown_methods))
                 .app_data(state.0.clone())
                 .app_data(state.1.clone())
                 .app_data(state.2.clone())

@@ -7,6 +7,7 @@ mod bearer;
 mod consents;
 mod csp;
 mod examples;
+mod methods;
 mod my_consent;
 mod ops;
 mod policy;
@@ -23,6 +24,7 @@ use utoipa::OpenApi;
 
 pub use banner::CONSENT_COOKIE;
 pub use examples::PAGES as EXAMPLE_PAGES;
+pub use methods::refuse_unknown_methods;
 pub use problem::ApiError;
 pub use request_log::observe_requests;
 pub use state::{Issuer, OwnOrigins, Policies};
@@ -91,46 +93,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         });
     cfg.app_data(json)
         .app_data(form)
-        .route("/healthz", web::get().to(ops::health))
-        .route("/metrics", web::get().to(ops::metrics))
-        .route("/openapi.json", web::get().to(ops::openapi))
-        .route("/.well-known/jwks.json", web::get().to(ops::jwks))
-        .route("/v1/sites/{site}/policy", web::get().to(policy::get_policy))
-        .route("/v1/sites/{site}/loader.js", web::get().to(banner::loader))
-        .route(
-            "/v1/sites/{site}/banner.json",
-            web::get().to(banner::banner_document),
+        .service(resource("/healthz", "GET").route(web::get().to(ops::health)))
+        .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
+        .service(resource("/openapi.json", "GET").route(web::get().to(ops::openapi)))
+        .service(resource("/.well-known/jwks.json", "GET").route(web::get().to(ops::jwks)))
+        .service(
+            resource("/v1/sites/{site}/policy", "GET").route(web::get().to(policy::get_policy)),
         )
-        .route("/banner/{file}", web::get().to(banner::asset))
-        .route("/v1/consents", web::post().to(consents::record_consent))
-        .route("/v1/audit/events", web::get().to(audit::export_events))
-        .route(
-            "/v1/audit/checkpoints",
-            web::get().to(audit::list_checkpoints),
+        .service(resource("/v1/sites/{site}/loader.js", "GET").route(web::get().to(banner::loader)))
+        .service(
+            resource("/v1/sites/{site}/banner.json", "GET")
+                .route(web::get().to(banner::banner_document)),
         )
-        .route(
-            "/v1/audit/checkpoints",
-            web::post().to(audit::create_checkpoints),
+        .service(resource("/banner/{file}", "GET").route(web::get().to(banner::asset)))
+        .service(resource("/v1/consents", "POST").route(web::post().to(consents::record_consent)))
+        .service(resource("/v1/audit/events", "GET").route(web::get().to(audit::export_events)))
+        .service(
+            resource("/v1/audit/checkpoints", "GET, POST")
+                .route(web::get().to(audit::list_checkpoints))
+                .route(web::post().to(audit::create_checkpoints)),
         )
-        .route("/v1/audit/stats", web::get().to(report::stats_json))
-        .route("/audit/report", web::get().to(report::report_html))
-        .route(
-            "/v1/consents/{consent_id}",
-            web::get().to(subject::read_history),
+        .service(resource("/v1/audit/stats", "GET").route(web::get().to(report::stats_json)))
+        .service(resource("/audit/report", "GET").route(web::get().to(report::report_html)))
+        .service(
+            resource("/v1/consents/{consent_id}", "GET, DELETE")
+                .route(web::get().to(subject::read_history))
+                .route(web::delete().to(subject::withdraw_and_erase)),
         )
-        .route(
-            "/v1/consents/{consent_id}",
-            web::delete().to(subject::withdraw_and_erase),
-        )
-        .route("/v1/consent-status", web::get().to(subject::token_status))
-        .route("/", web::get().to(examples::home))
-        .route("/privacy", web::get().to(privacy::privacy_statement))
-        .route("/pages.css", web::get().to(privacy::stylesheet))
-        .route("/my-consent", web::get().to(my_consent::show))
-        .route("/my-consent/export", web::get().to(my_consent::export))
-        .route("/my-consent/erase", web::post().to(my_consent::erase))
-        .route("/examples/demo.css", web::get().to(examples::stylesheet))
-        .route("/examples/stubs/{file}", web::get().to(examples::stub))
-        .route("/examples/{site}/", web::get().to(examples::page))
+        .service(resource("/v1/consent-status", "GET").route(web::get().to(subject::token_status)))
+        .service(resource("/", "GET").route(web::get().to(examples::home)))
+        .service(resource("/privacy", "GET").route(web::get().to(privacy::privacy_statement)))
+        .service(resource("/pages.css", "GET").route(web::get().to(privacy::stylesheet)))
+        .service(resource("/my-consent", "GET").route(web::get().to(my_consent::show)))
+        .service(resource("/my-consent/export", "GET").route(web::get().to(my_consent::export)))
+        .service(resource("/my-consent/erase", "POST").route(web::post().to(my_consent::erase)))
+        .service(resource("/examples/demo.css", "GET").route(web::get().to(examples::stylesheet)))
+        .service(resource("/examples/stubs/{file}", "GET").route(web::get().to(examples::stub)))
+        .service(resource("/examples/{site}/", "GET").route(web::get().to(examples::page)))
         .default_service(web::to(problem::not_found));
+}
+
+/// A path whose other methods answer 405 naming those it takes (`allow`).
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || methods::not_allowed(allow)))
 }

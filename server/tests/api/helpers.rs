@@ -282,6 +282,17 @@ impl TestApp {
         request.send().await.expect("request sent")
     }
 
+    /// Adds an auditor through the CLI and returns the key it printed.
+    pub fn add_auditor(&self, name: &str) -> String {
+        let output = self.cli(&["auditors", "add", name]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+
     /// `GET /v1/consent-status` with `token` as bearer.
     pub async fn token_status(&self, token: &str) -> reqwest::Response {
         let request = self.client.get(self.url("/v1/consent-status"));

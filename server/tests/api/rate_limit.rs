@@ -52,7 +52,13 @@ async fn writes_over_the_limit_get_429_with_retry_after_and_store_nothing() {
     let policy = app.get("/v1/sites/www/policy").await;
     assert_eq!(policy.status(), 200);
     assert_eq!(app.event_count().await, 3, "refused writes stored nothing");
-    let metrics = app.get_text("/metrics").await;
+    let key = app.add_auditor("ops");
+    let metrics = app
+        .get_with_key("/metrics", &key)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         metrics
             .lines()
