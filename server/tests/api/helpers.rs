@@ -26,6 +26,7 @@ macro_rules! on_both_backends {
                 super::$name($crate::helpers::Backend::Sqlite).await
             }
             #[tokio::test]
+            #[cfg_attr(skip_postgres_tests, ignore = "TEST_POSTGRES_URL is not set")]
             async fn postgres() {
                 super::$name($crate::helpers::Backend::Postgres).await
             }

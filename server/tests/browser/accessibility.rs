@@ -44,6 +44,10 @@ return {
 "#;
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn banner_meets_wcag_aa_on_both_layers() {
     let Some(b) = browser().await else { return };
     let app = spawn_app(Backend::Sqlite).await.unwrap();

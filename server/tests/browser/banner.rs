@@ -41,6 +41,10 @@ async fn history(app: &TestApp, token: &str) -> Value {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn nothing_runs_and_no_vendor_cookie_exists_before_a_choice() {
     let Some((app, b)) = setup().await else {
         return;
@@ -64,6 +68,10 @@ async fn nothing_runs_and_no_vendor_cookie_exists_before_a_choice() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn reject_all_runs_nothing_and_records_every_category_false() {
     let Some((app, b)) = setup().await else {
         return;
@@ -88,6 +96,10 @@ async fn reject_all_runs_nothing_and_records_every_category_false() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn accept_all_runs_every_stub_once_after_consent_mode_defaults() {
     let Some((app, b)) = setup().await else {
         return;
@@ -135,6 +147,10 @@ async fn accept_all_runs_every_stub_once_after_consent_mode_defaults() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn custom_choice_runs_only_the_chosen_categories() {
     let Some((app, b)) = setup().await else {
         return;
@@ -152,6 +168,10 @@ async fn custom_choice_runs_only_the_chosen_categories() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn return_visit_applies_the_choice_without_banner_or_wasm() {
     let Some((app, b)) = setup().await else {
         return;
@@ -175,6 +195,10 @@ async fn return_visit_applies_the_choice_without_banner_or_wasm() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn withdrawal_deletes_vendor_cookies_and_is_recorded() {
     let Some((app, b)) = setup().await else {
         return;
@@ -216,6 +240,10 @@ async fn withdrawal_deletes_vendor_cookies_and_is_recorded() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn policy_version_bump_asks_again() {
     let Some((app, b)) = setup().await else {
         return;
@@ -238,6 +266,10 @@ async fn policy_version_bump_asks_again() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn gpc_keeps_marketing_off_and_says_so() {
     let Some((app, b)) = setup().await else {
         return;
@@ -259,6 +291,10 @@ async fn gpc_keeps_marketing_off_and_says_so() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn app_site_keeps_support_off_until_switched_on() {
     let Some((app, b)) = setup().await else {
         return;
@@ -279,6 +315,10 @@ async fn app_site_keeps_support_off_until_switched_on() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
     const TAB: &str = "\u{e004}";
     const SHIFT_TAB: &str = "\u{e008}\u{e004}";
@@ -327,6 +367,10 @@ async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn choice_applies_at_once_when_the_server_is_unreachable_and_is_recorded_later() {
     let Some((app, b)) = setup().await else {
         return;
@@ -361,6 +405,10 @@ async fn choice_applies_at_once_when_the_server_is_unreachable_and_is_recorded_l
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn public_api_and_dom_event_report_the_decision() {
     let Some((app, b)) = setup().await else {
         return;

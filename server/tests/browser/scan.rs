@@ -76,6 +76,10 @@ fn finding<'r>(report: &'r Value, rule: &str, subject: &str) -> &'r Value {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn the_demo_site_passes_with_every_decision_recorded() {
     let Some(_slot) = chromium_slot().await else {
         return;
@@ -184,6 +188,10 @@ async fn the_demo_site_passes_with_every_decision_recorded() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn a_broken_copy_fails_and_names_every_fault() {
     let Some(_slot) = chromium_slot().await else {
         return;
@@ -257,6 +265,10 @@ async fn a_broken_copy_fails_and_names_every_fault() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn a_page_that_cannot_be_visited_makes_the_scan_incomplete_not_passed() {
     let Some(_slot) = chromium_slot().await else {
         return;

@@ -84,6 +84,10 @@ async fn assert_banner_and_nothing_ran(b: &Browser, case: &str) {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn a_planted_cookie_that_does_not_verify_is_never_applied() {
     let Some((app, b)) = setup().await else {
         return;
@@ -101,6 +105,10 @@ async fn a_planted_cookie_that_does_not_verify_is_never_applied() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn a_choice_made_over_a_planted_cookie_starts_a_new_consent() {
     let Some((app, b)) = setup().await else {
         return;
@@ -125,6 +133,10 @@ async fn a_choice_made_over_a_planted_cookie_starts_a_new_consent() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
 async fn without_ed25519_the_loader_asks_the_server_and_applies_only_what_it_confirms() {
     let Some((app, b)) = setup().await else {
         return;
