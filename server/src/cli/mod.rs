@@ -3,6 +3,7 @@
 
 mod audit;
 mod auditors;
+mod consents;
 mod scan;
 
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
     /// Manage auditor API keys.
     #[command(subcommand)]
     Auditors(auditors::AuditorsCommand),
+    /// Act on one consent on a data subject's request received elsewhere.
+    #[command(subcommand)]
+    Consents(consents::ConsentsCommand),
     /// Delete events older than their site's retention (a signed checkpoint
     /// marks each cut, so what remains still verifies). `serve` does it daily.
     Purge(PurgeArgs),
@@ -82,6 +86,7 @@ impl Cli {
             Command::Migrate(args) => migrate(args).await,
             Command::Audit(command) => command.run().await,
             Command::Auditors(command) => command.run().await,
+            Command::Consents(command) => command.run().await,
             Command::Purge(args) => purge(args).await,
             Command::Scan(args) => args.run().await,
         };

@@ -234,3 +234,53 @@ async fn a_signed_token_for_an_id_the_ledger_never_held_is_refused() {
     assert_eq!(response.status(), 401, "never seen: not a change");
     assert_eq!(app.event_count().await, 0);
 }
+
+#[tokio::test]
+async fn the_operator_erases_from_the_command_line_through_the_same_rule() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let receipt = app.consent(all("www", true)).await;
+    let erase = |id: &str| app.cli(&["consents", "erase", "--site", "www", id]);
+    let unknown = erase(&uuid::Uuid::new_v4().to_string());
+    assert_eq!(
+        unknown.status.code(),
+        Some(1),
+        "an id the ledger never held"
+    );
+    let wrong_site = app.cli(&["consents", "erase", "--site", "app", id_of(&receipt)]);
+    assert_eq!(
+        wrong_site.status.code(),
+        Some(1),
+        "the id is not on that site"
+    );
+    assert_eq!(app.event_count().await, 1);
+
+    let done = erase(id_of(&receipt));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(
+        app.get_history(id_of(&receipt), Some(token_of(&receipt)))
+            .await
+            .status(),
+        401,
+        "the visitor's token stops counting"
+    );
+    let events = consent_server::storage::events_of(&app.db, "www", id_of(&receipt))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].source, "operator");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.redacted_at.is_some() && e.user_agent.is_none())
+    );
+    assert_eq!(
+        erase(id_of(&receipt)).status.code(),
+        Some(1),
+        "already withdrawn"
+    );
+    assert!(app.verify_cli().status.success());
+}
