@@ -12,18 +12,34 @@ use std::time::{Duration, Instant};
 const IDLE: Duration = Duration::from_secs(60);
 /// Above this many tracked clients, idle buckets are swept.
 const SWEEP_ABOVE: usize = 10_000;
+/// A sweep scans every bucket under the lock: at most one a second, so a
+/// flood of fresh networks cannot make every write pay for a scan.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// The most clients tracked one by one (about 5 MB). Past it, every network
+/// not yet known shares one bucket until sweeps make room: a flood of
+/// distinct IPv6 /64s (cheap to have) is limited as one client, while the
+/// clients already known keep their own allowance.
+const MAX_CLIENTS: usize = 100_000;
 
 /// Writes per minute per client; a burst of up to the same number.
 pub struct WriteLimiter {
     per_minute: u32,
-    buckets: Mutex<HashMap<ClientKey, Bucket>>,
+    state: Mutex<State>,
 }
 
-/// An IPv4 address, or the /64 of an IPv6 one (what one host is given).
+struct State {
+    buckets: HashMap<ClientKey, Bucket>,
+    last_sweep: Option<Instant>,
+    sweeps: u64,
+}
+
+/// An IPv4 address, or the /64 of an IPv6 one (what one host is given);
+/// `Overflow` is everyone new while the table is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum ClientKey {
     V4(u32),
     V6(u64),
+    Overflow,
 }
 
 struct Bucket {
@@ -40,7 +56,11 @@ impl WriteLimiter {
     pub fn new(per_minute: u32) -> Self {
         Self {
             per_minute,
-            buckets: Mutex::new(HashMap::new()),
+            state: Mutex::new(State {
+                buckets: HashMap::new(),
+                last_sweep: None,
+                sweeps: 0,
+            }),
         }
     }
 
@@ -54,11 +74,13 @@ impl WriteLimiter {
         };
         let capacity = f64::from(self.per_minute);
         let per_second = capacity / 60.0;
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() > SWEEP_ABOVE {
-            buckets.retain(|_, b| now.saturating_duration_since(b.updated) < IDLE);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.sweep(now);
+        let mut key = ClientKey::of(ip);
+        if state.buckets.len() >= MAX_CLIENTS && !state.buckets.contains_key(&key) {
+            key = ClientKey::Overflow;
         }
-        let bucket = buckets.entry(ClientKey::of(ip)).or_insert(Bucket {
+        let bucket = state.buckets.entry(key).or_insert(Bucket {
             tokens: capacity,
             updated: now,
         });
@@ -71,6 +93,21 @@ impl WriteLimiter {
         } else {
             let wait = (1.0 - bucket.tokens) / per_second;
             Err(RetryAfter(Duration::from_secs_f64(wait)))
+        }
+    }
+}
+
+impl State {
+    /// Forgets idle buckets when many are tracked, at most once a second.
+    fn sweep(&mut self, now: Instant) {
+        let due = self
+            .last_sweep
+            .is_none_or(|at| now.saturating_duration_since(at) >= SWEEP_EVERY);
+        if self.buckets.len() > SWEEP_ABOVE && due {
+            self.buckets
+                .retain(|_, b| now.saturating_duration_since(b.updated) < IDLE);
+            self.last_sweep = Some(now);
+            self.sweeps += 1;
         }
     }
 }
@@ -148,6 +185,45 @@ mod tests {
             let _ = limiter.check(Some(IpAddr::from(n.to_be_bytes())), t0);
         }
         let _ = limiter.check(ip("192.0.2.1"), t0 + IDLE);
-        assert_eq!(limiter.buckets.lock().unwrap().len(), 1);
+        assert_eq!(limiter.state.lock().unwrap().buckets.len(), 1);
+    }
+
+    #[test]
+    fn a_flood_of_distinct_ipv6_64s_is_bounded_in_memory_and_in_scans() {
+        let limiter = WriteLimiter::new(60);
+        let t0 = Instant::now();
+        let known = ip("192.0.2.1");
+        assert!(limiter.check(known, t0).is_ok());
+        let flood = 3 * MAX_CLIENTS as u64;
+        let mut passed = 0;
+        for n in 0..flood {
+            let net = u128::from(0x2001_0db8_0000_0000_u64 + n) << 64;
+            let at = t0 + Duration::from_micros(n); // the whole flood within 1 s
+            passed += usize::from(
+                limiter
+                    .check(Some(IpAddr::from(net.to_be_bytes())), at)
+                    .is_ok(),
+            );
+        }
+        let state = limiter.state.lock().unwrap();
+        assert!(
+            state.buckets.len() <= MAX_CLIENTS + 1,
+            "{}",
+            state.buckets.len()
+        );
+        assert!(
+            state.sweeps <= 1,
+            "{} full scans for one second of flood",
+            state.sweeps
+        );
+        drop(state);
+        assert!(
+            passed <= MAX_CLIENTS + 60,
+            "past the table, the flood shares one allowance: {passed} passed"
+        );
+        assert!(
+            limiter.check(known, t0 + Duration::from_secs(1)).is_ok(),
+            "a known client keeps its own"
+        );
     }
 }
