@@ -294,6 +294,13 @@ impl TestApp {
         String::from_utf8(output.stdout).unwrap().trim().to_owned()
     }
 
+    /// The `/metrics` text, read with an auditor key.
+    pub async fn metrics(&self, key: &str) -> String {
+        let response = self.get_with_key("/metrics", key).await;
+        assert_eq!(response.status(), 200, "metrics readable with the key");
+        response.text().await.unwrap()
+    }
+
     /// `GET /v1/consent-status` with `token` as bearer.
     pub async fn token_status(&self, token: &str) -> reqwest::Response {
         let request = self.client.get(self.url("/v1/consent-status"));

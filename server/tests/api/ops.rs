@@ -59,12 +59,7 @@ async fn metrics_count_requests_by_route_and_consents_by_action() {
         "metrics need a key"
     );
     let key = app.add_auditor("prometheus");
-    let text = app
-        .get_with_key("/metrics", &key)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics(&key).await;
     assert!(
         text.contains(r#"http_requests_total{route="/v1/consents",method="POST",status="201"} 1"#),
         "{text}"
@@ -89,12 +84,7 @@ async fn made_up_methods_are_refused_at_the_door_and_never_reach_the_metrics() {
     )
     .await;
     let key = app.add_auditor("prometheus");
-    let before = app
-        .get_with_key("/metrics", &key)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let before = app.metrics(&key).await;
     for i in 0..60 {
         let method =
             http::Method::from_bytes(format!("X{}{}", i, "Y".repeat(2000)).as_bytes()).unwrap();
@@ -117,12 +107,7 @@ async fn made_up_methods_are_refused_at_the_door_and_never_reach_the_metrics() {
         .await
         .unwrap();
     assert_eq!(put.status(), 405);
-    let after = app
-        .get_with_key("/metrics", &key)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let after = app.metrics(&key).await;
     assert!(
         !after.contains("YYYY") && !after.contains("PUT"),
         "no label from a made-up method"

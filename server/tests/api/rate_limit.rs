@@ -53,12 +53,7 @@ async fn writes_over_the_limit_get_429_with_retry_after_and_store_nothing() {
     assert_eq!(policy.status(), 200);
     assert_eq!(app.event_count().await, 3, "refused writes stored nothing");
     let key = app.add_auditor("ops");
-    let metrics = app
-        .get_with_key("/metrics", &key)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics(&key).await;
     assert!(
         metrics
             .lines()
