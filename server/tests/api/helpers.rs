@@ -226,6 +226,16 @@ pub fn current_version(site: &str) -> String {
 }
 
 /// A valid consent body for `www`.
+/// The token of a `POST /v1/consents` receipt.
+pub fn token_of(receipt: &Value) -> &str {
+    receipt["token"].as_str().unwrap()
+}
+
+/// The consent id of a `POST /v1/consents` receipt.
+pub fn id_of(receipt: &Value) -> &str {
+    receipt["consent_id"].as_str().unwrap()
+}
+
 pub fn consent_body(choices: Value) -> Value {
     json!({
         "site": "www",

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, all, consent_body, spawn_app, spawn_on};
+use crate::helpers::{Backend, TestApp, all, consent_body, id_of, spawn_app, spawn_on, token_of};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -15,14 +15,6 @@ on_both_backends!(
     withdrawal_ends_every_token_of_the_id_on_every_instance,
     a_page_url_outside_the_sites_origins_is_refused,
 );
-
-fn token(receipt: &Value) -> &str {
-    receipt["token"].as_str().unwrap()
-}
-
-fn id(receipt: &Value) -> &str {
-    receipt["consent_id"].as_str().unwrap()
-}
 
 fn naming(receipt: &Value, on: bool) -> Value {
     let mut body = consent_body(all("www", on));
@@ -57,7 +49,7 @@ async fn naming_someone_elses_consent_id_without_its_token_is_refused_and_stores
             .contains("needs its token"),
         "{problem}"
     );
-    assert_eq!(actions(&app, id(&victim)).await, ["given"]);
+    assert_eq!(actions(&app, id_of(&victim)).await, ["given"]);
     assert_eq!(app.event_count().await, 1);
 }
 
@@ -68,11 +60,11 @@ async fn another_consents_token_cannot_change_this_one(backend: Backend) {
     let victim = app.consent(all("www", false)).await;
     let attacker = app.consent(all("www", true)).await;
     let response = app
-        .post_consent_with(&naming(&victim, true), Some(token(&attacker)))
+        .post_consent_with(&naming(&victim, true), Some(token_of(&attacker)))
         .await;
     assert_eq!(response.status(), 401);
-    assert_eq!(actions(&app, id(&victim)).await, ["given"]);
-    assert_eq!(actions(&app, id(&attacker)).await, ["given"]);
+    assert_eq!(actions(&app, id_of(&victim)).await, ["given"]);
+    assert_eq!(actions(&app, id_of(&attacker)).await, ["given"]);
 }
 
 async fn a_token_of_one_site_cannot_change_a_consent_on_another(backend: Backend) {
@@ -85,7 +77,7 @@ async fn a_token_of_one_site_cannot_change_a_consent_on_another(backend: Backend
         "policy_version": crate::helpers::current_version("app"),
         "choices": {"necessary": true, "support": true},
     });
-    let response = app.post_consent_with(&body, Some(token(&www))).await;
+    let response = app.post_consent_with(&body, Some(token_of(&www))).await;
     assert_eq!(response.status(), 401);
     assert_eq!(app.event_count().await, 1);
 }
@@ -122,35 +114,40 @@ async fn withdrawal_ends_every_token_of_the_id_on_every_instance(backend: Backen
     let other_instance = spawn_on(&app.db_url, &app.data_dir, None).await;
     let first = app.consent(all("www", true)).await;
     let changed = app
-        .post_consent_with(&consent_body(all("www", false)), Some(token(&first)))
+        .post_consent_with(&consent_body(all("www", false)), Some(token_of(&first)))
         .await;
     assert_eq!(changed.status(), 201);
     let second: Value = changed.json().await.unwrap();
     for receipt in [&first, &second] {
-        let status: Value = app.token_status(token(receipt)).await.json().await.unwrap();
+        let status: Value = app
+            .token_status(token_of(receipt))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(status["consent_id"], receipt["consent_id"]);
     }
 
     let withdrawn = other_instance
-        .delete_consent(id(&first), Some(token(&second)))
+        .delete_consent(id_of(&first), Some(token_of(&second)))
         .await;
     assert_eq!(withdrawn.status(), 200);
 
     for (name, instance) in [("same", &app), ("other", &other_instance)] {
         for receipt in [&first, &second] {
-            let t = Some(token(receipt));
+            let t = Some(token_of(receipt));
             assert_eq!(
-                instance.get_history(id(&first), t).await.status(),
+                instance.get_history(id_of(&first), t).await.status(),
                 401,
                 "{name}: read"
             );
             assert_eq!(
-                instance.delete_consent(id(&first), t).await.status(),
+                instance.delete_consent(id_of(&first), t).await.status(),
                 401,
                 "{name}: erase again"
             );
             assert_eq!(
-                instance.token_status(token(receipt)).await.status(),
+                instance.token_status(token_of(receipt)).await.status(),
                 401,
                 "{name}: status"
             );
@@ -161,7 +158,7 @@ async fn withdrawal_ends_every_token_of_the_id_on_every_instance(backend: Backen
         }
     }
     assert_eq!(
-        actions(&app, id(&first)).await,
+        actions(&app, id_of(&first)).await,
         ["given", "changed", "withdrawn"],
         "a repeated withdrawal appends nothing"
     );

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use consent_server::tokens::{ConsentClaims, SigningKey};
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, all, spawn_app};
+use crate::helpers::{Backend, TestApp, all, id_of, spawn_app, token_of};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -14,14 +14,6 @@ on_both_backends!(
     erasure_withdraws_and_redacts_but_the_ledger_still_verifies,
     tokens_that_are_not_this_consents_own_are_refused,
 );
-
-fn token_of(receipt: &Value) -> &str {
-    receipt["token"].as_str().unwrap()
-}
-
-fn id_of(receipt: &Value) -> &str {
-    receipt["consent_id"].as_str().unwrap()
-}
 
 /// A token signed with the app's own key, for claims the API never issues.
 fn sign_as_app(app: &TestApp, sub: &str, exp_in: i64) -> String {
