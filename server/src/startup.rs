@@ -39,6 +39,7 @@ impl Application {
         storage::upsert_key(&db, key.public(), &crate::clock::now())
             .await
             .context("while publishing the signing key")?;
+        ensure_key_signs(&db, &key).await?;
         let metrics = Metrics::default();
         let key = std::sync::Arc::new(key);
         spawn_checkpoints(
@@ -122,6 +123,24 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Refuses to start with a key whose tokens would not count: one revoked
+/// (it leaked) or rotated away (another copy of this data directory).
+async fn ensure_key_signs(
+    db: &sea_orm::DatabaseConnection,
+    key: &SigningKey,
+) -> anyhow::Result<()> {
+    let kid = &key.public().kid;
+    let keys = storage::list_keys(db).await?;
+    let ours = keys.iter().find(|k| k.key.kid == *kid);
+    if ours.is_some_and(|k| k.revoked_at.is_none() && k.retired_at.is_none()) {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "this instance's signing key {kid} was revoked or rotated away: \
+         run `consent-server keys rotate` on this data directory, then start again"
+    )
 }
 
 /// Every origin a policy names: the only pages that may call the API, load

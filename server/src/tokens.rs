@@ -82,6 +82,26 @@ impl SigningKey {
             .with_context(|| format!("{} is not an Ed25519 key", path.display()))
     }
 
+    /// Replaces the key in `data_dir` with a fresh one and returns it. The
+    /// old private key is overwritten: nothing can sign with it again. Its
+    /// public half stays published while its tokens are unexpired.
+    ///
+    /// # Errors
+    /// When the new key cannot be written or moved in place.
+    pub fn rotate(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(KEY_FILE);
+        let fresh = data_dir.join(format!("{KEY_FILE}.new"));
+        let _ = std::fs::remove_file(&fresh); // a rotation that died half-way
+        let doc = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
+            .map_err(|_| anyhow::anyhow!("could not generate an Ed25519 key"))?;
+        write_private(&fresh, doc.as_ref())?;
+        // A rename is atomic: a server starting now reads the old key or the
+        // new one, never half of either.
+        std::fs::rename(&fresh, &path)
+            .with_context(|| format!("while moving the new key to {}", path.display()))?;
+        Self::from_pkcs8(doc.as_ref())
+    }
+
     fn from_pkcs8(pkcs8: &[u8]) -> anyhow::Result<Self> {
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8).map_err(|e| anyhow::anyhow!("{e}"))?;
         let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());

@@ -4,6 +4,7 @@
 mod audit;
 mod auditors;
 mod consents;
+mod keys;
 mod scan;
 
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     /// Manage auditor API keys.
     #[command(subcommand)]
     Auditors(auditors::AuditorsCommand),
+    /// Token signing keys: list, rotate, revoke.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Act on one consent on a data subject's request received elsewhere.
     #[command(subcommand)]
     Consents(consents::ConsentsCommand),
@@ -87,6 +91,7 @@ impl Cli {
             Command::Audit(command) => command.run().await,
             Command::Auditors(command) => command.run().await,
             Command::Consents(command) => command.run().await,
+            Command::Keys(command) => command.run().await,
             Command::Purge(args) => purge(args).await,
             Command::Scan(args) => args.run().await,
         };

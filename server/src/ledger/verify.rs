@@ -136,7 +136,7 @@ async fn purge_anchor(
         return Err(tampered(None, &head.chain_id, boundary_seq, reason));
     };
     let signed = match tokens::key_id(&boundary.token) {
-        Ok(kid) => match storage::find_key(db, &kid).await? {
+        Ok(kid) => match storage::find_statement_key(db, &kid).await? {
             Some(key) => {
                 tokens::verify_statement::<CheckpointClaims>(&boundary.token, &key, None).ok()
             }

@@ -183,3 +183,24 @@ pub async fn create_checkpoints(
     let made = checkpoint::checkpoint_heads(db.get_ref(), &key, &issuer.0, "on-demand").await?;
     Ok(HttpResponse::Created().json(made))
 }
+
+/// `GET /v1/audit/keys`: every key whose ledger statements still count
+/// (retired ones too, revoked ones not), as a JWK Set: what an auditor
+/// verifies an export with (`audit verify --jwks`) after its keys rotated
+/// out of the public JWKS.
+#[utoipa::path(
+    get,
+    path = "/v1/audit/keys",
+    security(("auditor_key" = [])),
+    responses((status = 200, description = "JWK Set"), (status = 401))
+)]
+pub async fn statement_keys(
+    _auditor: Auditor,
+    db: web::Data<DatabaseConnection>,
+) -> Result<HttpResponse, ApiError> {
+    let keys = storage::statement_keys(db.get_ref()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .content_type("application/jwk-set+json")
+        .json(crate::tokens::jwks(&keys)))
+}

@@ -55,6 +55,7 @@ fn client_ip(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
         audit::export_events,
         audit::list_checkpoints,
         audit::create_checkpoints,
+        audit::statement_keys,
         report::stats_json,
     ),
     modifiers(&BearerToken)
@@ -114,6 +115,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(audit::create_checkpoints)),
         )
         .service(resource("/v1/audit/stats", "GET").route(web::get().to(report::stats_json)))
+        .service(resource("/v1/audit/keys", "GET").route(web::get().to(audit::statement_keys)))
         .service(resource("/audit/report", "GET").route(web::get().to(report::report_html)))
         .service(
             resource("/v1/consents/{consent_id}", "GET, DELETE")

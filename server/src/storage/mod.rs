@@ -28,7 +28,10 @@ pub use events::{
     max_seq, min_seq, orphan_chains, stats_page,
 };
 pub use key_cache::KeyCache;
-pub use keys::{PublicKeyRow, active_keys, find_key, upsert_key};
+pub use keys::{
+    KeyState, PublicKeyRow, active_keys, find_key, find_statement_key, list_keys, retire_key,
+    revoke_key, statement_keys, upsert_key,
+};
 pub use subjects::{SubjectState, subject_state};
 
 /// A database failure, or a row that no longer decodes.

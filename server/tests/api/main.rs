@@ -9,6 +9,7 @@ mod bad_input;
 mod consents;
 mod crash;
 mod fuzz_corpus;
+mod keys;
 mod ledger;
 mod my_consent;
 mod ops;

@@ -9,6 +9,7 @@ pub struct Model {
     pub public_key: String,
     pub created_at: String,
     pub retired_at: Option<String>,
+    pub revoked_at: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
