@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::{ConsentError, Context, Holder};
 use crate::domain::{Action, ConsentId, EventDraft, Source};
+use crate::ledger::AppendError;
 use crate::storage::{self, SubjectState};
 
 /// Result of a withdrawal with erasure.
@@ -88,7 +89,12 @@ async fn erase_subject(
             user_agent: None,
             erasure: true,
         })
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // Another request withdrew it first: this token no longer counts.
+            AppendError::AlreadyWithdrawn => ConsentError::NotHolder,
+            other => other.into(),
+        })?;
     ctx.metrics.count_consent(Action::Withdrawn.as_str());
     Ok(Erasure {
         consent_id: id,

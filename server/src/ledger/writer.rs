@@ -32,6 +32,9 @@ pub enum AppendError {
     Storage,
     #[error("the ledger writer has stopped")]
     Stopped,
+    /// An erasure of a subject that is already withdrawn: nothing appended.
+    #[error("this consent is already withdrawn")]
+    AlreadyWithdrawn,
 }
 
 struct Job {
@@ -94,8 +97,39 @@ async fn run(
                 Err(_) => break,
             }
         }
-        head = commit_batch(&db, head, &mut batch, &metrics).await;
+        drop_repeated_erasures(&db, &mut batch).await;
+        if !batch.is_empty() {
+            head = commit_batch(&db, head, &mut batch, &metrics).await;
+        }
     }
+}
+
+/// Answers erasures of a subject that is already withdrawn, or that an
+/// earlier job of the same batch withdraws, without appending them. The
+/// writer is this process's only appender, so two erasures racing through
+/// one instance leave exactly one withdrawal.
+async fn drop_repeated_erasures(db: &DatabaseConnection, batch: &mut Vec<Job>) {
+    if !batch.iter().any(|j| j.draft.erasure) {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut kept = Vec::with_capacity(batch.len());
+    for job in batch.drain(..) {
+        let d = &job.draft;
+        // A failed look-up appends: a duplicate withdrawal is harmless, a
+        // lost one is not.
+        let repeated = d.erasure
+            && (!seen.insert((d.site.clone(), d.consent_id.clone()))
+                || storage::subject_state(db, &d.site, &d.consent_id)
+                    .await
+                    .is_ok_and(|s| s == storage::SubjectState::Withdrawn));
+        if repeated {
+            let _ = job.reply.send(Err(AppendError::AlreadyWithdrawn));
+        } else {
+            kept.push(job);
+        }
+    }
+    *batch = kept;
 }
 
 async fn commit_batch(

@@ -14,7 +14,31 @@ on_both_backends!(
     an_authorization_header_that_does_not_verify_is_refused_not_ignored,
     withdrawal_ends_every_token_of_the_id_on_every_instance,
     a_page_url_outside_the_sites_origins_is_refused,
+    simultaneous_erasures_of_one_consent_leave_one_withdrawal,
 );
+
+async fn simultaneous_erasures_of_one_consent_leave_one_withdrawal(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let receipt = app.consent(all("www", true)).await;
+    let attempts = (0..20).map(|_| app.delete_consent(id_of(&receipt), Some(token_of(&receipt))));
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 401),
+        "{statuses:?}"
+    );
+    assert_eq!(actions(&app, id_of(&receipt)).await, ["given", "withdrawn"]);
+}
 
 fn naming(receipt: &Value, on: bool) -> Value {
     let mut body = consent_body(all("www", on));
