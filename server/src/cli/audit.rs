@@ -10,8 +10,8 @@ use clap::Subcommand;
 
 use crate::configuration::DatabaseArgs;
 use crate::ledger::{
-    ExportFilter, Exporter, FileError, Format, VerifyError, checkpoint, verify_database,
-    verify_export,
+    ExportFilter, Exporter, FileError, Format, Kept, VerifyError, checkpoint, kept_positions,
+    verify_database, verify_export_against,
 };
 use crate::storage;
 use crate::tokens::{self, SigningKey};
@@ -26,9 +26,15 @@ pub enum AuditCommand {
         /// An export file (.ndjson or .csv) to check offline.
         #[arg(long, requires = "jwks")]
         input: Option<PathBuf>,
-        /// The server's JWK Set (GET /.well-known/jwks.json), for --input.
+        /// The server's JWK Set (GET /.well-known/jwks.json, or GET
+        /// /v1/audit/keys for keys rotated out since), for --input.
         #[arg(long)]
         jwks: Option<PathBuf>,
+        /// An earlier export you kept (repeatable): --input must agree with
+        /// it wherever both hold a chain position, which catches a chain
+        /// rewritten in the database with its hashes recomputed.
+        #[arg(long, requires = "input")]
+        kept: Vec<PathBuf>,
         /// The issuer the signatures must name.
         #[arg(long, env = "CONSENT_ISSUER", default_value = "nexxt-consent")]
         issuer: String,
@@ -69,9 +75,10 @@ impl AuditCommand {
             Self::Verify {
                 input: Some(input),
                 jwks,
+                kept,
                 issuer,
                 ..
-            } => verify_file(&input, &jwks.expect("clap requires --jwks"), &issuer),
+            } => verify_file(&input, &jwks.expect("clap requires --jwks"), &kept, &issuer),
             Self::Verify { database, .. } => verify_db(database).await,
             Self::Export {
                 from,
@@ -143,6 +150,7 @@ async fn verify_db(database: DatabaseArgs) -> anyhow::Result<ExitCode> {
 fn verify_file(
     input: &std::path::Path,
     jwks: &std::path::Path,
+    kept: &[PathBuf],
     issuer: &str,
 ) -> anyhow::Result<ExitCode> {
     let jwks: serde_json::Value = serde_json::from_slice(
@@ -150,19 +158,35 @@ fn verify_file(
     )
     .context("the JWKS file is not JSON")?;
     let keys = tokens::keys_from_jwks(&jwks);
-    let format = if input.extension().is_some_and(|e| e == "csv") {
-        Format::Csv
-    } else {
-        Format::Ndjson
-    };
-    let file =
-        std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
-    match verify_export(file, format, &keys, issuer) {
+    let mut positions = Kept::new();
+    for path in kept {
+        match kept_positions(open_export(path)?, format_of(path), &keys, issuer) {
+            Ok(more) => positions.extend(more),
+            Err(FileError::Broken(broken)) => {
+                println!("KEPT EXPORT {} TAMPERED: {broken}", path.display());
+                return Ok(ExitCode::from(1));
+            }
+            Err(FileError::Io(e)) => return Err(e.into()),
+        }
+    }
+    match verify_export_against(
+        open_export(input)?,
+        format_of(input),
+        &keys,
+        issuer,
+        positions,
+    ) {
         Ok(report) => {
             println!(
                 "export intact: {} events, {} of other sites elided, {} checkpoints, {} chains, sealed",
                 report.events, report.elided, report.checkpoints, report.chains
             );
+            if !kept.is_empty() {
+                println!(
+                    "agrees with the kept exports at {} positions",
+                    report.kept_matched
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(FileError::Broken(broken)) => {
@@ -171,6 +195,18 @@ fn verify_file(
         }
         Err(FileError::Io(e)) => Err(e.into()),
     }
+}
+
+fn format_of(path: &std::path::Path) -> Format {
+    if path.extension().is_some_and(|e| e == "csv") {
+        Format::Csv
+    } else {
+        Format::Ndjson
+    }
+}
+
+fn open_export(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))
 }
 
 async fn export(

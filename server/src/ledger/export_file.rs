@@ -4,7 +4,7 @@
 use std::io::{BufRead, Read};
 
 use super::export_line::{COLUMNS, Line};
-use super::offline::{Broken, OfflineReport, OfflineVerifier};
+use super::offline::{Broken, Kept, OfflineReport, OfflineVerifier};
 use crate::storage::PublicKeyRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +76,51 @@ pub fn verify_export(
     keys: &[PublicKeyRow],
     issuer: &str,
 ) -> Result<OfflineReport, FileError> {
-    let mut verifier = OfflineVerifier::new(keys, issuer);
+    let verifier = walk(input, format, OfflineVerifier::new(keys, issuer))?;
+    verifier.finish().map_err(FileError::Broken)
+}
+
+/// Verifies an export an auditor kept, and returns the positions it fixes.
+///
+/// # Errors
+/// As [`verify_export`]: a kept export must itself be intact.
+pub fn kept_positions(
+    input: impl Read,
+    format: Format,
+    keys: &[PublicKeyRow],
+    issuer: &str,
+) -> Result<Kept, FileError> {
+    let verifier = walk(input, format, OfflineVerifier::new(keys, issuer))?;
+    verifier
+        .finish_kept()
+        .map(|(_, kept)| kept)
+        .map_err(FileError::Broken)
+}
+
+/// Verifies an export and that it agrees with `kept` wherever it holds a
+/// position a kept export fixed.
+///
+/// # Errors
+/// As [`verify_export`]; a disagreement is a broken line.
+pub fn verify_export_against(
+    input: impl Read,
+    format: Format,
+    keys: &[PublicKeyRow],
+    issuer: &str,
+    kept: Kept,
+) -> Result<OfflineReport, FileError> {
+    let verifier = OfflineVerifier::new(keys, issuer).with_kept(kept);
+    walk(input, format, verifier)?
+        .finish()
+        .map_err(FileError::Broken)
+}
+
+/// Feeds every line of `input` to `verifier`, stopping at the first broken one.
+fn walk<'k>(
+    input: impl Read,
+    format: Format,
+    mut verifier: OfflineVerifier<'k>,
+) -> Result<OfflineVerifier<'k>, FileError> {
     let unreadable = |line: usize, reason: String| {
         FileError::Broken(Broken {
             line,
@@ -110,5 +154,5 @@ pub fn verify_export(
             }
         }
     }
-    verifier.finish().map_err(FileError::Broken)
+    Ok(verifier)
 }

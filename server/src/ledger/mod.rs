@@ -16,9 +16,9 @@ mod verify;
 mod writer;
 
 pub use export::{ChainSpan, ExportFilter, Exporter, SealClaims};
-pub use export_file::{FileError, Format, verify_export};
+pub use export_file::{FileError, Format, kept_positions, verify_export, verify_export_against};
 pub use export_line::{COLUMNS, Line};
-pub use offline::{Broken, OfflineReport, OfflineVerifier};
+pub use offline::{Broken, Kept, OfflineReport, OfflineVerifier};
 pub use verify::{Tamper, VerifyError, VerifyReport, verify_database};
 pub use writer::{AppendError, LedgerWriter};
 

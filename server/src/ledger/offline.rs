@@ -18,7 +18,16 @@ pub struct OfflineReport {
     pub events: u64,
     pub elided: u64,
     pub checkpoints: u64,
+    /// Positions fixed by a kept earlier export that this one also holds,
+    /// all with the same hash.
+    pub kept_matched: u64,
 }
+
+/// Chain positions (chain, seq) and the hashes an earlier, verified export
+/// sealed there. Hashes chain, so a later export that agrees at each of
+/// them agrees on everything before: a chain rewritten in the database,
+/// hashes and head recomputed and checkpoints deleted, cannot.
+pub type Kept = HashMap<(String, i64), String>;
 
 /// The first line of an export that is not what the server wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +64,8 @@ pub struct OfflineVerifier<'k> {
     order: Vec<String>,
     report: OfflineReport,
     sealed: bool,
+    sealed_spans: Vec<ChainSpan>,
+    kept: Kept,
     line: usize,
 }
 
@@ -65,6 +76,7 @@ impl<'k> OfflineVerifier<'k> {
             events: 0,
             elided: 0,
             checkpoints: 0,
+            kept_matched: 0,
         };
         Self {
             keys,
@@ -73,7 +85,28 @@ impl<'k> OfflineVerifier<'k> {
             order: Vec::new(),
             report,
             sealed: false,
+            sealed_spans: Vec::new(),
+            kept: Kept::new(),
             line: 0,
+        }
+    }
+
+    /// Also requires the hashes `kept` fixed, wherever this export holds
+    /// those positions.
+    pub fn with_kept(mut self, kept: Kept) -> Self {
+        self.kept = kept;
+        self
+    }
+
+    /// Whether `hash` at (`chain`, `seq`) contradicts a kept export.
+    fn contradicts_kept(&mut self, chain: &str, seq: i64, hash: &str) -> bool {
+        match self.kept.get(&(chain.to_owned(), seq)) {
+            Some(kept) if kept != hash => true,
+            Some(_) => {
+                self.report.kept_matched += 1;
+                false
+            }
+            None => false,
         }
     }
 
@@ -167,7 +200,16 @@ impl<'k> OfflineVerifier<'k> {
         } else {
             self.report.elided += 1;
         }
-        if !self.chains.contains_key(chain) || self.chains[chain].span.is_none() {
+        let first_here = !self.chains.contains_key(chain) || self.chains[chain].span.is_none();
+        if self.contradicts_kept(chain, seq, hash)
+            || (first_here && self.contradicts_kept(chain, seq - 1, prev))
+        {
+            return Err(self.broken(
+                line,
+                "differs from the kept export at this position: the chain was rewritten",
+            ));
+        }
+        if first_here {
             self.order.push(chain.clone());
         }
         let state = self.chains.entry(chain.clone()).or_default();
@@ -246,6 +288,7 @@ impl<'k> OfflineVerifier<'k> {
         }
         self.sealed = true;
         self.report.chains = claims.chains.len();
+        self.sealed_spans = claims.chains;
         Ok(())
     }
 
@@ -254,8 +297,23 @@ impl<'k> OfflineVerifier<'k> {
     /// # Errors
     /// When the seal never came: the export was cut short.
     pub fn finish(self) -> Result<OfflineReport, Broken> {
+        self.finish_kept().map(|(report, _)| report)
+    }
+
+    /// The report, and the positions this export fixes for a later one.
+    ///
+    /// # Errors
+    /// As [`OfflineVerifier::finish`].
+    pub fn finish_kept(self) -> Result<(OfflineReport, Kept), Broken> {
         if self.sealed {
-            return Ok(self.report);
+            let mut kept = Kept::new();
+            for span in self.sealed_spans {
+                if span.first_seq > 1 {
+                    kept.insert((span.chain.clone(), span.first_seq - 1), span.first_prev);
+                }
+                kept.insert((span.chain, span.last_seq), span.last_hash);
+            }
+            return Ok((self.report, kept));
         }
         let reason = "no seal at the end: the export was cut short (or is not an export)";
         Err(Broken {

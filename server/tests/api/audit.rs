@@ -382,3 +382,102 @@ async fn a_time_bound_the_ledger_cannot_hold_is_a_400_naming_the_field() {
         "the last representable second is fine"
     );
 }
+
+#[tokio::test]
+async fn statements_that_are_unsigned_forged_foreign_or_from_another_export_are_named() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let key = app.add_auditor("dpo");
+    for _ in 0..3 {
+        app.consent(all("www", true)).await;
+    }
+    let earlier = lines(&export(&app, &key, "format=ndjson").await);
+    let checkpoint = app
+        .client
+        .post(app.url("/v1/audit/checkpoints"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(checkpoint.status(), 201);
+    for _ in 0..2 {
+        app.consent(all("www", false)).await;
+    }
+    let jwks = app.jwks().await;
+    let original = lines(&export(&app, &key, "format=ndjson").await);
+    verify(&jwks, &join(&original), Format::Ndjson).expect("intact");
+    let (first, last) = (0, original.len() - 1);
+    assert!(original[first].contains(r#""type":"checkpoint""#));
+    assert!(original[last].contains(r#""type":"seal""#));
+
+    let edit_line = |index: usize, change: &dyn Fn(&mut Value)| {
+        let mut all = original.clone();
+        let mut line: Value = serde_json::from_str(&all[index]).unwrap();
+        change(&mut line);
+        all[index] = line.to_string();
+        all
+    };
+    let foreign_signature = |line: &mut Value| {
+        let token = line["token"].as_str().unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .unwrap(),
+        )
+        .unwrap();
+        let other =
+            consent_server::tokens::SigningKey::load_or_generate(&crate::helpers::temp_dir())
+                .unwrap();
+        line["token"] = other.sign(&claims).into();
+    };
+    let mut other_seal = original.clone();
+    other_seal[last].clone_from(earlier.last().unwrap());
+    let cases: Vec<(&str, Vec<String>, &str)> = vec![
+        (
+            "checkpoint without its signature",
+            edit_line(first, &|l| l["token"] = Value::Null),
+            "line 1 (chain",
+        ),
+        (
+            "seal with a forged signature",
+            edit_line(last, &|l| {
+                let token = l["token"].as_str().unwrap().to_owned();
+                let (signed, signature) = token.rsplit_once('.').unwrap();
+                let flipped: String = signature
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i == 10 {
+                            if c == 'A' { 'B' } else { 'A' }
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                l["token"] = format!("{signed}.{flipped}").into();
+            }),
+            "the signature does not verify",
+        ),
+        (
+            "seal signed by a key the JWKS does not hold",
+            edit_line(last, &foreign_signature),
+            "which the JWKS does not hold",
+        ),
+        (
+            "the seal of an earlier export",
+            other_seal,
+            "but was sealed at seq 3",
+        ),
+        (
+            "checkpoint line that says another hash than it signed",
+            edit_line(first, &|l| l["hash"] = "0".repeat(64).into()),
+            "does not say what its signature says",
+        ),
+    ];
+    for (case, tampered, expected) in cases {
+        let error = verify(&jwks, &join(&tampered), Format::Ndjson).expect_err(case);
+        assert!(error.contains(expected), "{case}: {error}");
+    }
+    let unsigned = edit_line(first, &|l| l["token"] = Value::Null);
+    let error = verify(&jwks, &join(&unsigned), Format::Ndjson).unwrap_err();
+    assert!(error.ends_with("no signature"), "{error}");
+}

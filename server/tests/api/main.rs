@@ -20,6 +20,7 @@ mod purge;
 mod rate_limit;
 mod refused_batch;
 mod report;
+mod rewrite;
 mod scan_cli;
 mod security;
 mod server_process;
