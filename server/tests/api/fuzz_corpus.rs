@@ -27,18 +27,45 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     inputs
 }
 
+/// Replays `target`'s corpus through `run`; some inputs must be accepted,
+/// or the invariants behind acceptance were never exercised.
+fn replay(target: &str, mut run: impl FnMut(&[u8]) -> bool) {
+    let inputs = corpus(target);
+    let accepted = inputs.iter().filter(|(_, input)| run(input)).count();
+    assert!(
+        accepted > 0,
+        "{target}: none of {} inputs was accepted",
+        inputs.len()
+    );
+}
+
 #[test]
 fn consent_request_corpus_replays_without_panic() {
-    for (_path, input) in corpus("consent_request") {
-        fuzzing::consent_request(&input);
-    }
+    replay("consent_request", fuzzing::consent_request);
 }
 
 #[test]
 fn policy_file_corpus_replays_without_panic() {
-    for (_path, input) in corpus("policy_file") {
-        fuzzing::policy_file(&input);
-    }
+    replay("policy_file", fuzzing::policy_file);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_request_corpus_gets_answers_below_500_from_a_real_server() {
+    let target = fuzzing::spawn_target().await;
+    let inputs = corpus("http_request");
+    let statuses = tokio::task::spawn_blocking(move || {
+        inputs
+            .iter()
+            .map(|(_, input)| fuzzing::http_request(&target, input))
+            .collect::<Vec<u16>>()
+    })
+    .await
+    .expect("no input made the server fail");
+    let succeeded = statuses.iter().filter(|s| (200..300).contains(*s)).count();
+    assert!(
+        succeeded >= 8,
+        "inputs reach the logic, not only refusals: {statuses:?}"
+    );
 }
 
 #[test]
@@ -46,9 +73,9 @@ fn export_file_corpus_replays_without_panic() {
     let jwks = std::fs::read_to_string(fuzz_dir().join("fixtures/jwks.json")).unwrap();
     let keys = keys_from_jwks(&serde_json::from_str(&jwks).unwrap());
     assert!(!keys.is_empty());
-    for (_path, input) in corpus("export_file") {
-        fuzzing::export_file(&input, &keys, "nexxt-consent");
-    }
+    replay("export_file", |input| {
+        fuzzing::export_file(input, &keys, "nexxt-consent")
+    });
 }
 
 /// The seed exports are real and intact, so the fuzzer starts from inputs
