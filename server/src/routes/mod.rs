@@ -9,6 +9,7 @@ mod csp;
 mod examples;
 mod methods;
 mod my_consent;
+mod openapi;
 mod ops;
 mod policy;
 mod privacy;
@@ -96,7 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(form)
         .service(resource("/healthz", "GET").route(web::get().to(ops::health)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
-        .service(resource("/openapi.json", "GET").route(web::get().to(ops::openapi)))
+        .service(resource("/openapi.json", "GET").route(web::get().to(openapi::openapi)))
         .service(resource("/.well-known/jwks.json", "GET").route(web::get().to(ops::jwks)))
         .service(
             resource("/v1/sites/{site}/policy", "GET").route(web::get().to(policy::get_policy)),

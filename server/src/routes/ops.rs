@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
-use utoipa::OpenApi;
 
 use super::problem::ApiError;
 use crate::metrics::Metrics;
@@ -43,9 +42,4 @@ pub async fn metrics(_auditor: super::audit::Auditor, metrics: web::Data<Metrics
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render())
-}
-
-/// This API's OpenAPI 3.1 description, generated from the handlers.
-pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(super::ApiDoc::openapi())
 }
