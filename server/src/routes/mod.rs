@@ -93,8 +93,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .error_handler(|error, _| {
             ApiError::BadRequest(format!("the form could not be read: {error}")).into()
         });
+    let query = web::QueryConfig::default().error_handler(|error, _| {
+        ApiError::BadRequest(format!("the query string could not be read: {error}")).into()
+    });
+    let path = web::PathConfig::default().error_handler(|error, _| {
+        ApiError::BadRequest(format!("the path could not be read: {error}")).into()
+    });
     cfg.app_data(json)
         .app_data(form)
+        .app_data(query)
+        .app_data(path)
         .service(resource("/healthz", "GET").route(web::get().to(ops::health)))
         .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
         .service(resource("/openapi.json", "GET").route(web::get().to(openapi::openapi)))

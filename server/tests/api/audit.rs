@@ -481,3 +481,27 @@ async fn statements_that_are_unsigned_forged_foreign_or_from_another_export_are_
     let error = verify(&jwks, &join(&unsigned), Format::Ndjson).unwrap_err();
     assert!(error.ends_with("no signature"), "{error}");
 }
+
+#[tokio::test]
+async fn a_query_string_that_does_not_parse_is_a_problem_json_400() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let key = app.add_auditor("dpo");
+    for path in [
+        "/v1/audit/events?site=www&site=app",
+        "/v1/audit/stats?from=a&from=b",
+        "/my-consent?lang=nl&lang=en",
+    ] {
+        let response = app.get_with_key(path, &key).await;
+        assert_eq!(response.status(), 400, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains("query string"),
+            "{problem}"
+        );
+    }
+}
