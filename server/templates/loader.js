@@ -30,17 +30,18 @@ function cookie() {
 }
 function ready(f) { d.readyState === "loading" ? d.addEventListener("DOMContentLoaded", f) : f(); }
 
-// The claims of a token that is ours, for this site and policy version and
-// unexpired, with a valid signature; else null. Fails closed: anything
-// malformed, unknown or unverifiable shows the banner. Only a browser
-// without Ed25519 in WebCrypto asks the server instead (never applying
-// grants it could not check).
+// The claims of a token that is ours, for this site and unexpired, with a
+// valid signature; else null. Fails closed: anything malformed, unknown or
+// unverifiable shows the banner. Only a browser without Ed25519 in WebCrypto
+// asks the server instead (never applying grants it could not check). A
+// token of an older policy version is not applied, but still proves whose
+// consent the next choice changes.
 function check(t) {
   var p = t.split("."), h, c, s = crypto.subtle, k;
   try {
     h = part(p, 0); c = part(p, 1);
     k = C.keys.filter(function (k) { return k.kid === h.kid; })[0];
-    if (p.length !== 3 || !k || h.alg !== "EdDSA" || c.iss !== C.iss || c.aud !== C.site || c.pv !== C.v ||
+    if (p.length !== 3 || !k || h.alg !== "EdDSA" || c.iss !== C.iss || c.aud !== C.site ||
       !(c.exp * 1000 > Date.now()) || !Array.isArray(c.cat)) return Promise.resolve(null);
     var sig = bytes(p[2]), data = new TextEncoder().encode(p[0] + "." + p[1]);
   } catch (e) { return Promise.resolve(null); }
@@ -54,7 +55,7 @@ function ask(t) {
   return fetch(base + "/v1/consent-status", {headers: {Authorization: "Bearer " + t}}).then(function (r) {
     return r.ok ? r.json() : null;
   }).then(function (j) {
-    return j && j.site === C.site && j.policy_version === C.v ? {cat: j.granted} : null;
+    return j && j.site === C.site ? {cat: j.granted, pv: j.policy_version} : null;
   }, function () { return null; });
 }
 
@@ -165,6 +166,7 @@ ready(function () {
   (t ? check(t) : Promise.resolve(null)).then(function (c) {
     if (!c) return open(false);
     held = t;
+    if (c.pv !== C.v) return open(false); // asked again; the choice changes this consent
     apply(c.cat.filter(function (id) { return has(C.cats, id); }));
   });
 });

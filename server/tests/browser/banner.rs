@@ -263,6 +263,29 @@ async fn policy_version_bump_asks_again() {
         json!({}),
         "the old consent no longer applies"
     );
+    let old_token = b.token().await;
+    b.choose("reject").await;
+    let token = crate::harness::eventually("a token of the new version", || async {
+        b.cookie("nexxt_consent").await.filter(|t| *t != old_token)
+    })
+    .await;
+    let (old, new) = (
+        verify_with_jwks(&newer.jwks().await, &old_token, "www"),
+        verify_with_jwks(&newer.jwks().await, &token, "www"),
+    );
+    assert_eq!(
+        new["sub"], old["sub"],
+        "the choice changes the same consent"
+    );
+    assert!(new["pv"].as_str().unwrap().starts_with("bumped-"));
+    let actions: Vec<String> =
+        consent_server::storage::events_of(&app.db, "www", old["sub"].as_str().unwrap())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+    assert_eq!(actions, ["given", "changed"]);
 }
 
 #[tokio::test]
