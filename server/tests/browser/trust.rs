@@ -39,18 +39,24 @@ fn forgeries(app: &TestApp, real: &str) -> Vec<(&'static str, String)> {
     let widened = URL_SAFE_NO_PAD.encode(claims.to_string());
     let key = SigningKey::load_or_generate(&app.data_dir).unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signed = |iss: &str, aud: &str, pv: &str| {
+    let signed_until = |iss: &str, aud: &str, pv: &str, exp: i64| {
         key.sign(&ConsentClaims {
             iss: iss.into(),
             sub: uuid::Uuid::new_v4().to_string(),
             aud: aud.into(),
             iat: now,
-            exp: now + 600,
+            exp,
             pv: pv.into(),
             ph: "x".into(),
             cat: vec!["necessary".into(), "marketing".into()],
             gpc: false,
         })
+    };
+    let signed = |iss: &str, aud: &str, pv: &str| signed_until(iss, aud, pv, now + 600);
+    let unknown_kid = {
+        let header =
+            URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"EdDSA","kid":"not-one-of-ours"}"#);
+        format!("{header}.{payload}.{}", parts[2])
     };
     vec![
         ("no signature", format!("{header}.{payload}")),
@@ -69,6 +75,11 @@ fn forgeries(app: &TestApp, real: &str) -> Vec<(&'static str, String)> {
         (
             "another policy version",
             signed("nexxt-consent", "www", "1999-01-01"),
+        ),
+        ("unknown kid", unknown_kid),
+        (
+            "expired",
+            signed_until("nexxt-consent", "www", &current_version("www"), now - 60),
         ),
         ("garbage", "x".to_owned()),
     ]
