@@ -15,6 +15,7 @@ mod m20261125_000001_create_ledger;
 mod m20261125_000002_create_signing_keys;
 mod m20261125_000003_create_audit_tables;
 mod m20261201_000001_add_key_revocation;
+mod m20261201_000002_create_policy_archive;
 
 /// Every migration of the project, in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_signing_keys::Migration),
             Box::new(m20261125_000003_create_audit_tables::Migration),
             Box::new(m20261201_000001_add_key_revocation::Migration),
+            Box::new(m20261201_000002_create_policy_archive::Migration),
         ]
     }
 }

@@ -84,9 +84,13 @@ fn describe(violations: &[Violation]) -> String {
 #[derive(Debug, Clone)]
 pub struct LoadedPolicy {
     pub policy: SitePolicy,
-    /// Hex SHA-256 of the canonical JSON of the site policy and organisation:
-    /// any change of what a visitor is told changes it.
+    /// Hex SHA-256 of [`LoadedPolicy::document`]: any change of what a
+    /// visitor is told changes it.
     pub hash: String,
+    /// The canonical JSON `[organisation, site policy]` the hash is computed
+    /// from: every text in every language, category, vendor, cookie, host
+    /// and default. Kept as it is, it proves later what was shown.
+    pub document: String,
 }
 
 /// Every site policy of one deployment plus the organisation behind them.
@@ -178,10 +182,18 @@ impl PolicySet {
             if !violations.is_empty() {
                 return Err(LoadError::Invalid { file, violations });
             }
-            let hash = content_hash(&organization, &policy);
+            let document = canonical_document(&organization, &policy);
+            let hash = document_hash(&document);
             let id = policy.site.id.clone();
             if sites
-                .insert(id.clone(), LoadedPolicy { policy, hash })
+                .insert(
+                    id.clone(),
+                    LoadedPolicy {
+                        policy,
+                        hash,
+                        document,
+                    },
+                )
                 .is_some()
             {
                 return Err(LoadError::DuplicateSite { file, id });
@@ -269,11 +281,16 @@ fn parse<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, L
     })
 }
 
-fn content_hash(org: &Organization, policy: &SitePolicy) -> String {
+fn canonical_document(org: &Organization, policy: &SitePolicy) -> String {
     // serde_json writes struct fields in declaration order and maps sorted
     // (BTreeMap), so the same policy always gives the same bytes.
-    let canonical = serde_json::to_vec(&(org, policy)).expect("policy serializes to JSON");
-    hex::encode(Sha256::digest(canonical))
+    serde_json::to_string(&(org, policy)).expect("policy serializes to JSON")
+}
+
+/// The hash of a policy document, as events and tokens name it: hex SHA-256
+/// of its bytes. Anyone holding an archived document recomputes it.
+pub fn document_hash(document: &str) -> String {
+    hex::encode(Sha256::digest(document.as_bytes()))
 }
 
 #[cfg(test)]

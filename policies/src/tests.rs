@@ -99,12 +99,13 @@ fn every_processor_of_the_privacy_statement_is_listed() {
 #[test]
 fn hash_changes_when_any_text_changes() {
     let set = PolicySet::shipped().unwrap();
-    let before = content_hash(&set.organization, &www());
+    let hash = |policy: &SitePolicy| document_hash(&canonical_document(&set.organization, policy));
+    let before = hash(&www());
     let mut changed = www();
     changed.vendors[1]
         .purpose
         .insert("en".into(), "Something else".into());
-    assert_ne!(before, content_hash(&set.organization, &changed));
+    assert_ne!(before, hash(&changed));
     assert_eq!(
         before,
         set.site("www").unwrap().hash,
@@ -256,4 +257,14 @@ fn vendor_hosts_must_be_bare_host_names() {
         "Upper.Example".to_owned(),
     ];
     assert_eq!(fields(&p), ["vendors[1].hosts[1]", "vendors[1].hosts[2]"]);
+}
+
+#[test]
+fn the_document_is_what_the_hash_is_computed_from() {
+    let set = PolicySet::shipped().unwrap();
+    for site in set.sites() {
+        assert_eq!(document_hash(&site.document), site.hash);
+        let parsed: serde_json::Value = serde_json::from_str(&site.document).unwrap();
+        assert_eq!(parsed[1]["site"]["id"], site.policy.site.id.as_str());
+    }
 }

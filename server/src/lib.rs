@@ -11,6 +11,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod assets;
 pub mod auditors;
 pub mod cli;

@@ -40,6 +40,10 @@ impl Application {
             .await
             .context("while publishing the signing key")?;
         ensure_key_signs(&db, &key).await?;
+        let assets = BannerAssets::embedded();
+        crate::archive::archive_policies(&db, &policies, &crate::archive::banner_bundle(&assets))
+            .await
+            .context("the policies cannot be served")?;
         let metrics = Metrics::default();
         let key = std::sync::Arc::new(key);
         spawn_checkpoints(
@@ -74,7 +78,7 @@ impl Application {
             web::Data::from(key),
             web::Data::new(Issuer(settings.issuer)),
             web::Data::new(metrics),
-            web::Data::new(BannerAssets::embedded()),
+            web::Data::new(assets),
             web::Data::new(templates::scripts()?),
             web::Data::new(templates::pages()?),
             web::Data::new(WriteLimiter::new(settings.write_rate_limit)),

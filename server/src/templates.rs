@@ -6,6 +6,9 @@ use handlebars::Handlebars;
 
 /// Name of the banner loader template.
 pub const LOADER: &str = "loader.js";
+/// The loader template as built (minified), before the site's configuration
+/// is put in; its hash is archived with each policy.
+pub const LOADER_SOURCE: &str = include_str!(concat!(env!("OUT_DIR"), "/loader.js.hbs"));
 /// Name of the data subject page template.
 pub const MY_CONSENT: &str = "my-consent";
 /// Name of the auditor's report template.
@@ -27,10 +30,7 @@ pub fn scripts() -> anyhow::Result<Scripts> {
     // JavaScript, not HTML: its only variables are an id and JSON we
     // serialize ourselves, so HTML escaping would only corrupt them.
     hb.register_escape_fn(handlebars::no_escape);
-    hb.register_template_string(
-        LOADER,
-        include_str!(concat!(env!("OUT_DIR"), "/loader.js.hbs")),
-    )?;
+    hb.register_template_string(LOADER, LOADER_SOURCE)?;
     Ok(Scripts(hb))
 }
 

@@ -10,6 +10,7 @@ mod entities;
 mod events;
 mod key_cache;
 mod keys;
+mod policies;
 mod subjects;
 
 pub use append::{Erasure, append_batch};
@@ -31,6 +32,9 @@ pub use key_cache::KeyCache;
 pub use keys::{
     KeyState, PublicKeyRow, active_keys, find_key, find_statement_key, list_keys, retire_key,
     revoke_key, statement_keys, upsert_key,
+};
+pub use policies::{
+    ArchivedPolicy, archive_policy, archived_hashes, archived_policies, find_archived_policy,
 };
 pub use subjects::{SubjectState, subject_state};
 

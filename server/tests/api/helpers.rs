@@ -399,3 +399,23 @@ pub fn verify_with_jwks(jwks: &Value, token: &str, site: &str) -> Value {
         .expect("token verifies")
         .claims
 }
+
+/// A policy directory with the shipped files, `www.toml` changed by `edit`.
+pub fn policies_with_www(edit: impl FnOnce(String) -> String) -> std::path::PathBuf {
+    let dir = temp_dir();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies");
+    for sub in ["sites", "statement"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    for file in [
+        "organization.toml",
+        "sites/app.toml",
+        "statement/nl.toml",
+        "statement/en.toml",
+    ] {
+        std::fs::copy(format!("{root}/{file}"), dir.join(file)).unwrap();
+    }
+    let www = std::fs::read_to_string(format!("{root}/sites/www.toml")).unwrap();
+    std::fs::write(dir.join("sites/www.toml"), edit(www)).unwrap();
+    dir
+}

@@ -15,6 +15,7 @@ mod my_consent;
 mod ops;
 mod ownership;
 mod policy;
+mod policy_archive;
 mod privacy;
 mod purge;
 mod rate_limit;

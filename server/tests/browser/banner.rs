@@ -252,7 +252,7 @@ async fn policy_version_bump_asks_again() {
     b.choose("accept").await;
     b.token().await;
     // A second instance on the same database and key, with a newer policy.
-    let dir = crate::harness::policies_with_www(|www| {
+    let dir = crate::helpers::policies_with_www(|www| {
         www.replacen("version = \"", "version = \"bumped-", 1)
     });
     let newer = spawn_on(&app.db_url, &app.data_dir, Some(dir)).await;

@@ -9,7 +9,8 @@ use std::sync::{Arc, OnceLock};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
-use crate::harness::{chromium_slot, policies_with_www};
+use crate::harness::chromium_slot;
+use crate::helpers::policies_with_www;
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_on, temp_dir};
 
 /// Runs the scanner on `url`; returns its exit status, JSON report and HTML.

@@ -5,4 +5,5 @@ pub mod auditor;
 pub mod checkpoint;
 pub mod consent_event;
 pub mod ledger_chain;
+pub mod policy_document;
 pub mod signing_key;
