@@ -2,6 +2,7 @@
 //! the ledger or storage, answer.
 
 mod audit;
+mod audit_policies;
 mod banner;
 mod bearer;
 mod consents;
@@ -57,6 +58,8 @@ fn client_ip(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
         audit::list_checkpoints,
         audit::create_checkpoints,
         audit::statement_keys,
+        audit_policies::list_policies,
+        audit_policies::get_policy_document,
         report::stats_json,
     ),
     modifiers(&BearerToken)
@@ -125,6 +128,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/v1/audit/stats", "GET").route(web::get().to(report::stats_json)))
         .service(resource("/v1/audit/keys", "GET").route(web::get().to(audit::statement_keys)))
+        .service(
+            resource("/v1/audit/policies", "GET")
+                .route(web::get().to(audit_policies::list_policies)),
+        )
+        .service(
+            resource("/v1/audit/policies/{hash}", "GET")
+                .route(web::get().to(audit_policies::get_policy_document)),
+        )
         .service(resource("/audit/report", "GET").route(web::get().to(report::report_html)))
         .service(
             resource("/v1/consents/{consent_id}", "GET, DELETE")

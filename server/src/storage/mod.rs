@@ -34,7 +34,8 @@ pub use keys::{
     revoke_key, statement_keys, upsert_key,
 };
 pub use policies::{
-    ArchivedPolicy, archive_policy, archived_hashes, archived_policies, find_archived_policy,
+    ArchivedPolicy, PolicyUse, archive_policy, archived_hashes, archived_policies,
+    find_archived_policy, policy_uses,
 };
 pub use subjects::{SubjectState, subject_state};
 

@@ -89,3 +89,37 @@ fn from_row(m: Model) -> ArchivedPolicy {
         first_served_at: m.first_served_at,
     }
 }
+
+/// How often and when a policy document was decided on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyUse {
+    pub hash: String,
+    pub first: String,
+    pub last: String,
+    pub events: i64,
+}
+
+/// The use of every policy hash the ledger's events name.
+pub async fn policy_uses(db: &impl ConnectionTrait) -> Result<Vec<PolicyUse>, sea_orm::DbErr> {
+    use super::entities::consent_event::{Column as Event, Entity as Events};
+    use sea_orm::QuerySelect;
+    let rows: Vec<(String, Option<String>, Option<String>, i64)> = Events::find()
+        .select_only()
+        .column(Event::PolicyHash)
+        .column_as(Event::RecordedAt.min(), "first")
+        .column_as(Event::RecordedAt.max(), "last")
+        .column_as(Event::Id.count(), "events")
+        .group_by(Event::PolicyHash)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(hash, first, last, events)| PolicyUse {
+            hash,
+            first: first.unwrap_or_default(),
+            last: last.unwrap_or_default(),
+            events,
+        })
+        .collect())
+}

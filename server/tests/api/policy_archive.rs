@@ -10,7 +10,64 @@ use crate::on_both_backends;
 on_both_backends!(
     the_policies_in_force_are_archived_with_their_banner,
     an_edit_without_a_version_bump_stops_the_start_and_stores_nothing,
+    auditors_list_the_versions_with_their_use_and_read_each_document,
 );
+
+async fn auditors_list_the_versions_with_their_use_and_read_each_document(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    for _ in 0..3 {
+        app.consent(all("www", true)).await;
+    }
+    let key = app.add_auditor("dpo");
+    assert_eq!(app.get("/v1/audit/policies").await.status(), 401);
+    let listed: serde_json::Value = app
+        .get_with_key("/v1/audit/policies", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let www = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["site"] == "www")
+        .unwrap()
+        .clone();
+    assert_eq!(www["events"], 3);
+    assert!(www["first_used_at"].as_str().unwrap() <= www["last_used_at"].as_str().unwrap());
+    let app_site = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["site"] == "app")
+        .unwrap();
+    assert_eq!(app_site["events"], 0);
+    assert!(app_site["first_used_at"].is_null());
+
+    let hash = www["hash"].as_str().unwrap();
+    let path = format!("/v1/audit/policies/{hash}");
+    assert_eq!(app.get(&path).await.status(), 401);
+    let document: serde_json::Value = app.get_with_key(&path, &key).await.json().await.unwrap();
+    let text = document["document"].as_str().unwrap();
+    assert_eq!(
+        policies::document_hash(text),
+        hash,
+        "the auditor recomputes the hash"
+    );
+    assert!(text.contains("Intercom"), "the texts the visitor saw");
+    assert!(
+        document["banner"]["wasm"]
+            .as_str()
+            .unwrap()
+            .ends_with(".wasm")
+    );
+    let unknown = app
+        .get_with_key(&format!("/v1/audit/policies/{}", "0".repeat(64)), &key)
+        .await;
+    assert_eq!(unknown.status(), 404);
+}
 
 async fn archive(app: &TestApp) -> Vec<consent_server::storage::ArchivedPolicy> {
     consent_server::storage::archived_policies(&app.db)
