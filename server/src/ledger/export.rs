@@ -46,6 +46,14 @@ pub struct SealClaims {
     pub chains: Vec<ChainSpan>,
     /// Full event lines (not elided ones).
     pub events: u64,
+    /// Whether the export carries the policy documents its events name
+    /// (absent in exports from before the archive).
+    #[serde(default)]
+    pub policies: bool,
+    /// Policy hashes events name that the archive has no document for
+    /// (events recorded before it existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unarchived: Vec<String>,
 }
 
 struct Current {
@@ -66,6 +74,9 @@ pub struct Exporter {
     current: Option<Current>,
     spans: Vec<ChainSpan>,
     events: u64,
+    /// Policy hashes already written (as a line) or found unarchived.
+    policies: std::collections::HashSet<String>,
+    unarchived: Vec<String>,
     sealed: bool,
 }
 
@@ -90,6 +101,8 @@ impl Exporter {
             current: None,
             spans: Vec::new(),
             events: 0,
+            policies: std::collections::HashSet::new(),
+            unarchived: Vec::new(),
             sealed: false,
         })
     }
@@ -124,26 +137,34 @@ impl Exporter {
                     continue;
                 };
                 current.after = last.seq;
-                let lines = page
+                let site = self.filter.site.clone();
+                let full =
+                    |e: &&crate::domain::StoredEvent| site.as_ref().is_none_or(|s| *s == e.site);
+                let named: Vec<String> = page
                     .iter()
-                    .map(|(_, e)| {
-                        let span = current.span.get_or_insert_with(|| ChainSpan {
-                            chain: e.chain_id.clone(),
-                            first_seq: e.seq,
-                            first_prev: e.prev_hash.clone(),
-                            last_seq: e.seq,
-                            last_hash: e.hash.clone(),
-                        });
-                        span.last_seq = e.seq;
-                        span.last_hash.clone_from(&e.hash);
-                        if self.filter.site.as_ref().is_none_or(|s| *s == e.site) {
-                            self.events += 1;
-                            Line::event(e)
-                        } else {
-                            Line::elided(e)
-                        }
-                    })
+                    .map(|(_, e)| e)
+                    .filter(full)
+                    .map(|e| e.policy_hash.clone())
                     .collect();
+                let mut lines = self.policy_lines(named).await?;
+                let current = self.current.as_mut().expect("a chain is open");
+                lines.extend(page.iter().map(|(_, e)| {
+                    let span = current.span.get_or_insert_with(|| ChainSpan {
+                        chain: e.chain_id.clone(),
+                        first_seq: e.seq,
+                        first_prev: e.prev_hash.clone(),
+                        last_seq: e.seq,
+                        last_hash: e.hash.clone(),
+                    });
+                    span.last_seq = e.seq;
+                    span.last_hash.clone_from(&e.hash);
+                    if site.as_ref().is_none_or(|s| *s == e.site) {
+                        self.events += 1;
+                        Line::event(e)
+                    } else {
+                        Line::elided(e)
+                    }
+                }));
                 return Ok(Some(lines));
             }
             if let Some(head) = self.chains.next() {
@@ -191,6 +212,22 @@ impl Exporter {
         Ok((!lines.is_empty()).then_some(lines))
     }
 
+    /// A line for each policy document of `hashes` not written yet, read
+    /// from the archive; hashes it has no document for are noted for the seal.
+    async fn policy_lines(&mut self, hashes: Vec<String>) -> Result<Vec<Line>, StorageError> {
+        let mut lines = Vec::new();
+        for hash in hashes {
+            if !self.policies.insert(hash.clone()) {
+                continue;
+            }
+            match storage::find_archived_policy(&self.db, &hash).await? {
+                Some(p) => lines.push(Line::policy(&p.site, &p.version, &p.hash, &p.document)),
+                None => self.unarchived.push(hash),
+            }
+        }
+        Ok(lines)
+    }
+
     fn seal(&self) -> Line {
         let claims = SealClaims {
             iss: self.issuer.clone(),
@@ -200,6 +237,8 @@ impl Exporter {
             filter: self.filter.clone(),
             chains: self.spans.clone(),
             events: self.events,
+            policies: true,
+            unarchived: self.unarchived.clone(),
         };
         Line::signed("seal", None, None, None, &self.key.sign(&claims))
     }

@@ -2,9 +2,11 @@
 //!
 //! `type` is `event` (every stored field), `elided` (an event of another
 //! site inside the period: only its chain position and hashes, so the chain
-//! stays checkable), `checkpoint` (a stored signed checkpoint) or `seal`
-//! (the last line: a signature over where every exported chain starts and
-//! ends, so that no line can be dropped, added or cut off unnoticed).
+//! stays checkable), `checkpoint` (a stored signed checkpoint), `policy`
+//! (an archived policy document, once, before the first event that names its
+//! hash) or `seal` (the last line: a signature over where every exported
+//! chain starts and ends, so that no line can be dropped, added or cut off
+//! unnoticed).
 
 use std::collections::BTreeMap;
 
@@ -12,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::StoredEvent;
 
-/// Column order of the CSV form.
-pub const COLUMNS: [&str; 22] = [
+/// Column order of the CSV form. Exports from before the policy archive
+/// have the first 22 (no `document`); they are read too.
+pub const COLUMNS: [&str; 23] = [
     "type",
     "chain_id",
     "seq",
@@ -36,6 +39,7 @@ pub const COLUMNS: [&str; 22] = [
     "hash",
     "redacted_at",
     "token",
+    "document",
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -84,6 +88,9 @@ pub struct Line {
     pub redacted_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A `policy` line's canonical document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }
 
 impl Line {
@@ -111,6 +118,7 @@ impl Line {
             hash: Some(e.hash.clone()),
             redacted_at: e.redacted_at.clone(),
             token: None,
+            document: None,
         }
     }
 
@@ -121,6 +129,18 @@ impl Line {
             seq: Some(e.seq),
             prev_hash: Some(e.prev_hash.clone()),
             hash: Some(e.hash.clone()),
+            ..Self::default()
+        }
+    }
+
+    /// An archived policy document.
+    pub fn policy(site: &str, version: &str, hash: &str, document: &str) -> Self {
+        Self {
+            kind: "policy".into(),
+            site: Some(site.to_owned()),
+            policy_version: Some(version.to_owned()),
+            policy_hash: Some(hash.to_owned()),
+            document: Some(document.to_owned()),
             ..Self::default()
         }
     }
@@ -198,6 +218,7 @@ impl Line {
             s(&self.hash),
             s(&self.redacted_at),
             s(&self.token),
+            s(&self.document),
         ];
         cells.into_iter().map(csv_cell).collect()
     }
@@ -207,14 +228,17 @@ impl Line {
     /// # Errors
     /// When the record has the wrong shape or a field does not parse.
     pub fn from_record(record: &csv::StringRecord) -> Result<Self, String> {
-        if record.len() != COLUMNS.len() {
+        if record.len() != COLUMNS.len() && record.len() != COLUMNS.len() - 1 {
             return Err(format!(
                 "{} columns instead of {}",
                 record.len(),
                 COLUMNS.len()
             ));
         }
-        let f = |i: usize| Some(csv_value(&record[i]).to_owned()).filter(|v| !v.is_empty());
+        let f = |i: usize| {
+            let cell = record.get(i).unwrap_or_default();
+            Some(csv_value(cell).to_owned()).filter(|v| !v.is_empty())
+        };
         let seq = f(2)
             .map(|v| {
                 v.parse::<i64>()
@@ -248,6 +272,7 @@ impl Line {
             hash: f(19),
             redacted_at: f(20),
             token: f(21),
+            document: f(22),
         })
     }
 }

@@ -21,6 +21,11 @@ pub struct OfflineReport {
     /// Positions fixed by a kept earlier export that this one also holds,
     /// all with the same hash.
     pub kept_matched: u64,
+    /// Policy documents carried, each matching its hash.
+    pub policies: u64,
+    /// Whether the export carries the policy documents its events name;
+    /// `false` for an export from before the archive (it still verifies).
+    pub policies_included: bool,
 }
 
 /// Chain positions (chain, seq) and the hashes an earlier, verified export
@@ -66,6 +71,11 @@ pub struct OfflineVerifier<'k> {
     sealed: bool,
     sealed_spans: Vec<ChainSpan>,
     kept: Kept,
+    /// Policy documents carried so far, by hash.
+    documents: std::collections::HashSet<String>,
+    /// Policy hashes events named without a document before them, with the
+    /// first line naming each: settled by the seal.
+    undocumented: BTreeMap<String, usize>,
     line: usize,
 }
 
@@ -77,6 +87,8 @@ impl<'k> OfflineVerifier<'k> {
             elided: 0,
             checkpoints: 0,
             kept_matched: 0,
+            policies: 0,
+            policies_included: false,
         };
         Self {
             keys,
@@ -87,6 +99,8 @@ impl<'k> OfflineVerifier<'k> {
             sealed: false,
             sealed_spans: Vec::new(),
             kept: Kept::new(),
+            documents: std::collections::HashSet::new(),
+            undocumented: BTreeMap::new(),
             line: 0,
         }
     }
@@ -148,6 +162,7 @@ impl<'k> OfflineVerifier<'k> {
         match line.kind.as_str() {
             "checkpoint" => self.checkpoint(line),
             "event" | "elided" => self.event(line),
+            "policy" => self.policy(line),
             "seal" => self.seal(line),
             other => Err(self.broken(line, format!("unknown line type `{other}`"))),
         }
@@ -177,6 +192,21 @@ impl<'k> OfflineVerifier<'k> {
         Ok(())
     }
 
+    fn policy(&mut self, line: &Line) -> Result<(), Broken> {
+        let (Some(hash), Some(document)) = (&line.policy_hash, &line.document) else {
+            return Err(self.broken(line, "a policy line without its hash or document"));
+        };
+        if policies::document_hash(document) != *hash {
+            return Err(self.broken(
+                line,
+                format!("policy document {hash} does not match its hash: it was altered"),
+            ));
+        }
+        self.documents.insert(hash.clone());
+        self.report.policies += 1;
+        Ok(())
+    }
+
     fn event(&mut self, line: &Line) -> Result<(), Broken> {
         let (Some(chain), Some(seq), Some(prev), Some(hash)) =
             (&line.chain_id, line.seq, &line.prev_hash, &line.hash)
@@ -195,6 +225,11 @@ impl<'k> OfflineVerifier<'k> {
                     line,
                     "its content no longer matches its hash: the line was edited",
                 ));
+            }
+            if !self.documents.contains(&event.policy_hash) {
+                self.undocumented
+                    .entry(event.policy_hash.clone())
+                    .or_insert(self.line);
             }
             self.report.events += 1;
         } else {
@@ -286,6 +321,23 @@ impl<'k> OfflineVerifier<'k> {
                 format!("checkpoint of chain {chain} at seq {seq} has no event here"),
             ));
         }
+        if claims.policies {
+            let missing = self
+                .undocumented
+                .iter()
+                .find(|(hash, _)| !claims.unarchived.contains(*hash));
+            if let Some((hash, first)) = missing {
+                return Err(Broken {
+                    line: *first,
+                    chain: None,
+                    seq: None,
+                    reason: format!(
+                        "names policy {hash}, whose document the export does not hold before it"
+                    ),
+                });
+            }
+        }
+        self.report.policies_included = claims.policies;
         self.sealed = true;
         self.report.chains = claims.chains.len();
         self.sealed_spans = claims.chains;

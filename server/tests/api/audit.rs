@@ -153,7 +153,9 @@ async fn export_round_trip_verifies_offline_and_every_tampering_is_named(backend
         );
     }
 
-    // Line 1 is the checkpoint, lines 2.. the events (vector index + 1), the last the seal.
+    // Line 1 is the checkpoint, line 2 the policy document, lines 3.. the
+    // events (vector index + 1), the last the seal. In the CSV the header
+    // comes first.
     let original = lines(&ndjson);
     let edit = |n: usize| {
         let mut l = original.clone();
@@ -187,17 +189,17 @@ async fn export_round_trip_verifies_offline_and_every_tampering_is_named(backend
     }
     let csv_lines = lines(&csv);
     let mut csv_edited = csv_lines.clone();
-    csv_edited[4] = csv_edited[4].replacen("\"\"analytics\"\":true", "\"\"analytics\"\":false", 1);
+    csv_edited[5] = csv_edited[5].replacen("\"\"analytics\"\":true", "\"\"analytics\"\":false", 1);
     assert!(
-        csv_edited[4] != csv_lines[4],
+        csv_edited[5] != csv_lines[5],
         "the CSV edit changed something"
     );
     let error = verify(&jwks, &join(&csv_edited), Format::Csv).expect_err("edited csv");
-    assert!(error.contains("line 5 (chain"), "csv: {error}");
+    assert!(error.contains("line 6 (chain"), "csv: {error}");
     let mut csv_dropped = csv_lines.clone();
-    csv_dropped.remove(3);
+    csv_dropped.remove(4);
     let error = verify(&jwks, &join(&csv_dropped), Format::Csv).expect_err("dropped csv line");
-    assert!(error.contains("line 4 (chain"), "csv: {error}");
+    assert!(error.contains("line 5 (chain"), "csv: {error}");
     std::fs::write(dir.join("export.ndjson"), join(&edit(3))).unwrap();
     let out = offline_cli(&app, "export.ndjson");
     assert_eq!(out.status.code(), Some(1));

@@ -11,6 +11,7 @@ on_both_backends!(
     the_policies_in_force_are_archived_with_their_banner,
     an_edit_without_a_version_bump_stops_the_start_and_stores_nothing,
     auditors_list_the_versions_with_their_use_and_read_each_document,
+    exports_carry_each_policy_document_once_and_prove_it,
 );
 
 async fn auditors_list_the_versions_with_their_use_and_read_each_document(backend: Backend) {
@@ -163,4 +164,96 @@ async fn an_edit_without_a_version_bump_stops_the_start_and_stores_nothing(backe
         assert!(message.contains(part), "{part} missing from: {message}");
     }
     assert_eq!(archive(&app).await, before, "nothing was archived");
+}
+
+async fn sealed_export(app: &TestApp, key: &str, format: &str) -> Vec<u8> {
+    let response = app
+        .get_with_key(&format!("/v1/audit/events?format={format}"), key)
+        .await;
+    assert_eq!(response.status(), 200);
+    response.bytes().await.unwrap().to_vec()
+}
+
+fn check(
+    app_jwks: &serde_json::Value,
+    bytes: &[u8],
+    format: consent_server::ledger::Format,
+) -> Result<consent_server::ledger::OfflineReport, String> {
+    let keys = consent_server::tokens::keys_from_jwks(app_jwks);
+    consent_server::ledger::verify_export(bytes, format, &keys, "nexxt-consent").map_err(
+        |e| match e {
+            consent_server::ledger::FileError::Broken(b) => b.to_string(),
+            consent_server::ledger::FileError::Io(e) => e.to_string(),
+        },
+    )
+}
+
+async fn exports_carry_each_policy_document_once_and_prove_it(backend: Backend) {
+    use consent_server::ledger::Format;
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let key = app.add_auditor("dpo");
+    for _ in 0..3 {
+        app.consent(all("www", true)).await;
+    }
+    let jwks = app.jwks().await;
+    let ndjson = sealed_export(&app, &key, "ndjson").await;
+    let report = check(&jwks, &ndjson, Format::Ndjson).expect("intact");
+    assert!(report.policies_included);
+    assert_eq!(
+        (report.events, report.policies),
+        (3, 1),
+        "the document once for three events"
+    );
+    let csv = sealed_export(&app, &key, "csv").await;
+    let report = check(&jwks, &csv, Format::Csv).expect("intact csv");
+    assert_eq!(report.policies, 1);
+
+    let lines: Vec<String> = String::from_utf8(ndjson)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(r#""type":"policy""#))
+        .unwrap();
+    let mut altered = lines.clone();
+    altered[at] = altered[at].replacen("Intercom", "Intercom en TikTok", 1);
+    assert_ne!(altered[at], lines[at]);
+    let error = check(
+        &jwks,
+        (altered.join("\n") + "\n").as_bytes(),
+        Format::Ndjson,
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with(&format!("line {}", at + 1)) && error.contains("altered"),
+        "{error}"
+    );
+    let mut removed = lines.clone();
+    removed.remove(at);
+    let error = check(
+        &jwks,
+        (removed.join("\n") + "\n").as_bytes(),
+        Format::Ndjson,
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with(&format!("line {}", at + 1)) && error.contains("does not hold"),
+        "the first event naming it: {error}"
+    );
+}
+
+#[test]
+fn an_export_from_before_the_archive_still_verifies_and_says_so() {
+    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    let jwks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fuzz.join("fixtures/jwks.json")).unwrap())
+            .unwrap();
+    let seed = std::fs::read(fuzz.join("corpus/export_file/seed-export.ndjson")).unwrap();
+    let report = check(&jwks, &seed[1..], consent_server::ledger::Format::Ndjson).unwrap();
+    assert!(!report.policies_included);
+    assert!(report.events >= 3);
 }
