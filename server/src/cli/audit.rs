@@ -51,6 +51,18 @@ pub enum AuditCommand {
         to: Option<String>,
         #[arg(long)]
         site: Option<String>,
+        /// Only these events in full; the others of the period are elided.
+        #[arg(long, value_parser = ["given", "changed", "withdrawn"])]
+        action: Option<String>,
+        /// Only events under this policy version in full.
+        #[arg(long)]
+        policy_version: Option<String>,
+        /// Only events that grant this category in full.
+        #[arg(long)]
+        granted: Option<String>,
+        /// Only events that deny this category in full.
+        #[arg(long)]
+        denied: Option<String>,
         #[arg(long, default_value = "ndjson", value_parser = ["ndjson", "csv"])]
         format: String,
         #[arg(long)]
@@ -84,6 +96,10 @@ impl AuditCommand {
                 from,
                 to,
                 site,
+                action,
+                policy_version,
+                granted,
+                denied,
                 format,
                 out,
                 issuer,
@@ -93,6 +109,10 @@ impl AuditCommand {
                     site,
                     from: bound(from)?,
                     to: bound(to)?,
+                    action,
+                    policy_version,
+                    granted,
+                    denied,
                 };
                 export(
                     database,

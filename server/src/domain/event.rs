@@ -28,6 +28,13 @@ pub enum Source {
 }
 
 impl Action {
+    /// The action named `value` (`given`, `changed`, `withdrawn`).
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Given, Self::Changed, Self::Withdrawn]
+            .into_iter()
+            .find(|a| a.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Given => "given",

@@ -13,7 +13,9 @@ use crate::tokens::SigningKey;
 
 const PAGE: u64 = 1000;
 
-/// Which events an export holds. Times are ledger time text (UTC).
+/// Which events an export holds in full. Times are ledger time text (UTC).
+/// Events of the period that the other fields leave out are still there,
+/// as `elided` lines, so the chains and the seal cover them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportFilter {
     pub site: Option<String>,
@@ -21,6 +23,34 @@ pub struct ExportFilter {
     pub from: Option<String>,
     /// Exclusive.
     pub to: Option<String>,
+    /// `given`, `changed` or `withdrawn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<String>,
+    /// A category the event grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted: Option<String>,
+    /// A category the event denies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied: Option<String>,
+}
+
+impl ExportFilter {
+    /// Whether `event` is exported in full.
+    pub fn selects(&self, event: &crate::domain::StoredEvent) -> bool {
+        let is = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        let state = |category: &Option<String>, on: bool| {
+            category
+                .as_ref()
+                .is_none_or(|c| event.choices.get(c) == Some(&on))
+        };
+        is(&self.site, &event.site)
+            && is(&self.action, &event.action)
+            && is(&self.policy_version, &event.policy_version)
+            && state(&self.granted, true)
+            && state(&self.denied, false)
+    }
 }
 
 /// Where one chain's part of an export starts and ends.
@@ -137,13 +167,11 @@ impl Exporter {
                     continue;
                 };
                 current.after = last.seq;
-                let site = self.filter.site.clone();
-                let full =
-                    |e: &&crate::domain::StoredEvent| site.as_ref().is_none_or(|s| *s == e.site);
+                let filter = self.filter.clone();
                 let named: Vec<String> = page
                     .iter()
                     .map(|(_, e)| e)
-                    .filter(full)
+                    .filter(|e| filter.selects(e))
                     .map(|e| e.policy_hash.clone())
                     .collect();
                 let mut lines = self.policy_lines(named).await?;
@@ -158,7 +186,7 @@ impl Exporter {
                     });
                     span.last_seq = e.seq;
                     span.last_hash.clone_from(&e.hash);
-                    if site.as_ref().is_none_or(|s| *s == e.site) {
+                    if filter.selects(e) {
                         self.events += 1;
                         Line::event(e)
                     } else {

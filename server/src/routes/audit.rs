@@ -47,6 +47,10 @@ pub struct ExportQuery {
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
+    action: Option<String>,
+    policy_version: Option<String>,
+    granted: Option<String>,
+    denied: Option<String>,
 }
 
 /// What an auditor's query selects: a site (or all) and a period.
@@ -59,6 +63,7 @@ pub(super) fn period(
         site: site.map(str::to_owned),
         from: bound("from", from)?,
         to: bound("to", to)?,
+        ..ExportFilter::default()
     })
 }
 
@@ -92,6 +97,10 @@ fn bound(name: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
         ("from" = Option<String>, Query, description = "RFC 3339, inclusive"),
         ("to" = Option<String>, Query, description = "RFC 3339, exclusive"),
         ("format" = Option<String>, Query, description = "`ndjson` (default) or `csv`"),
+        ("action" = Option<String>, Query, description = "Only `given`, `changed` or `withdrawn` events in full; others elided"),
+        ("policy_version" = Option<String>, Query, description = "Only events under this policy version in full"),
+        ("granted" = Option<String>, Query, description = "Only events that grant this category in full"),
+        ("denied" = Option<String>, Query, description = "Only events that deny this category in full"),
     ),
     security(("auditor_key" = [])),
     responses((status = 200, description = "The sealed export, streamed"), (status = 400), (status = 401))
@@ -105,11 +114,20 @@ pub async fn export_events(
 ) -> Result<HttpResponse, ApiError> {
     let format = Format::parse(query.format.as_deref().unwrap_or("ndjson"))
         .ok_or_else(|| ApiError::BadRequest("`format` must be ndjson or csv".to_owned()))?;
-    let filter = period(
+    let mut filter = period(
         query.site.as_deref(),
         query.from.as_deref(),
         query.to.as_deref(),
     )?;
+    if let Some(action) = &query.action {
+        crate::domain::Action::parse(action).ok_or_else(|| {
+            ApiError::BadRequest("`action` must be given, changed or withdrawn".to_owned())
+        })?;
+    }
+    filter.action.clone_from(&query.action);
+    filter.policy_version.clone_from(&query.policy_version);
+    filter.granted.clone_from(&query.granted);
+    filter.denied.clone_from(&query.denied);
     let described = log_access(&db, &auditor, "export", &filter).await?;
     tracing::info!(auditor = %auditor.0, filter = %described, "ledger export");
     let exporter = Exporter::new(

@@ -8,6 +8,7 @@ mod audit;
 mod bad_input;
 mod consents;
 mod crash;
+mod export_filters;
 mod fuzz_corpus;
 mod keys;
 mod ledger;
