@@ -56,6 +56,8 @@ pub struct SubjectLabels {
     pub version: String,
     pub page: String,
     pub redacted: String,
+    /// Heading of what a decision was made on (the archived banner texts).
+    pub shown: String,
     /// Names of the ledger actions: `given`, `changed`, `withdrawn`.
     pub actions: BTreeMap<String, String>,
 }

@@ -1,4 +1,5 @@
-//! Reading one's own records (access and portability).
+//! Reading one's own records (access and portability), with the policy
+//! documents the decisions were made on, so that the copy proves itself.
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,9 +14,22 @@ pub struct ConsentHistory {
     pub consent_id: String,
     pub site: String,
     pub events: Vec<StoredEvent>,
+    /// The archived policy documents the events name, once each: SHA-256
+    /// of `document` is the `policy_hash` of the events decided on it.
+    pub policies: Vec<PolicyProof>,
 }
 
-/// Every event of the holder's consent id, oldest first.
+/// A policy document a decision was made on.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PolicyProof {
+    pub hash: String,
+    pub version: String,
+    /// The canonical JSON `[organisation, site policy]`: every text shown.
+    pub document: String,
+}
+
+/// Every event of the holder's consent id, oldest first, with the policy
+/// documents they name.
 ///
 /// # Errors
 /// When the database cannot be read.
@@ -25,9 +39,23 @@ pub async fn history(
 ) -> Result<ConsentHistory, ConsentError> {
     let id = holder.consent_id().to_string();
     let events = storage::events_of(db, holder.site(), &id).await?;
+    let mut policies: Vec<PolicyProof> = Vec::new();
+    for event in &events {
+        if policies.iter().any(|p| p.hash == event.policy_hash) {
+            continue;
+        }
+        if let Some(archived) = storage::find_archived_policy(db, &event.policy_hash).await? {
+            policies.push(PolicyProof {
+                hash: archived.hash,
+                version: archived.version,
+                document: archived.document,
+            });
+        }
+    }
     Ok(ConsentHistory {
         consent_id: id,
         site: holder.site().to_owned(),
         events,
+        policies,
     })
 }

@@ -15,6 +15,7 @@ mod ops;
 mod policy;
 mod privacy;
 mod problem;
+mod receipt;
 mod report;
 mod request_log;
 mod state;

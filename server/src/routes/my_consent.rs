@@ -11,7 +11,7 @@ use super::CONSENT_COOKIE;
 use super::bearer::cookie_holder;
 use super::problem::ApiError;
 use super::state::Policies;
-use crate::consents::{self, Context};
+use crate::consents::{self, ConsentHistory, Context};
 use crate::domain::StoredEvent;
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
@@ -46,6 +46,8 @@ struct Row {
     granted: String,
     version: String,
     url: Option<String>,
+    /// What was shown, when the decision's policy document is archived.
+    shown: Option<super::receipt::Shown>,
 }
 
 fn statement<'a>(policies: &'a Policies, query: &LangQuery) -> (&'a str, &'a Statement) {
@@ -67,14 +69,21 @@ fn render(
     pages: &Pages,
     lang: &str,
     statement: &Statement,
-    events: &[StoredEvent],
+    history: Option<&ConsentHistory>,
     erased: bool,
     csrf: String,
 ) -> Result<String, ApiError> {
     let labels = &statement.subject;
+    let (events, documents) =
+        history.map_or((&[][..], &[][..]), |h| (&h.events[..], &h.policies[..]));
+    let shown = |e: &StoredEvent| {
+        let proof = documents.iter().find(|p| p.hash == e.policy_hash)?;
+        super::receipt::shown(&proof.document, lang, &e.choices)
+    };
     let rows = events
         .iter()
         .map(|e| Row {
+            shown: shown(e),
             time: e
                 .recorded_at
                 .replace('T', " ")
@@ -85,7 +94,13 @@ fn render(
                 .get(&e.action)
                 .cloned()
                 .unwrap_or_else(|| e.action.clone()),
-            granted: e.granted().join(", "),
+            granted: shown(e).map_or_else(
+                || e.granted().join(", "),
+                |s| {
+                    let on = s.categories.iter().filter(|c| c.on);
+                    on.map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                },
+            ),
             version: e.policy_version.clone(),
             url: e.url.clone(),
         })
@@ -121,14 +136,21 @@ pub async fn show(
     pages: web::Data<Pages>,
 ) -> Result<HttpResponse, ApiError> {
     let (lang, statement) = statement(&policies, &query);
-    let (events, csrf) = match cookie_holder(&request).await? {
+    let (history, csrf) = match cookie_holder(&request).await? {
         Some(holder) => (
-            consents::history(db.get_ref(), &holder).await?.events,
+            Some(consents::history(db.get_ref(), &holder).await?),
             cookie_csrf(&request),
         ),
-        None => (Vec::new(), String::new()),
+        None => (None, String::new()),
     };
-    Ok(html(render(&pages, lang, statement, &events, false, csrf)?))
+    Ok(html(render(
+        &pages,
+        lang,
+        statement,
+        history.as_ref(),
+        false,
+        csrf,
+    )?))
 }
 
 /// `GET /my-consent/export`: the history as a JSON download.
@@ -185,12 +207,12 @@ pub async fn erase(
         metrics: &metrics,
     };
     consents::erase(ctx, db.get_ref(), &holder).await?;
-    let events = consents::history(db.get_ref(), &holder).await?.events;
+    let history = consents::history(db.get_ref(), &holder).await?;
     let mut response = html(render(
         &pages,
         lang,
         statement,
-        &events,
+        Some(&history),
         true,
         String::new(),
     )?);

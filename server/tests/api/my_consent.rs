@@ -7,7 +7,7 @@ use crate::helpers::{Backend, TestApp, all, spawn_app};
 
 fn rows(html: &str) -> usize {
     Html::parse_document(html)
-        .select(&Selector::parse("table.history tbody tr").unwrap())
+        .select(&Selector::parse("table.history tbody tr:not(.shown)").unwrap())
         .count()
 }
 
@@ -183,4 +183,72 @@ async fn without_a_consent_cookie_there_is_nothing_to_show() {
     assert_eq!(export.status(), 401);
     let forged = with_cookie(&app, "/my-consent/export", "not.a.token").await;
     assert_eq!(forged.status(), 401);
+}
+
+#[tokio::test]
+async fn each_decision_shows_what_was_shown_and_the_download_proves_itself() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let mut choices = all("www", false);
+    choices["analytics"] = true.into();
+    let receipt = app.consent(choices).await;
+    let token = receipt["token"].as_str().unwrap();
+
+    for (lang, heading, analytics, marketing) in [
+        ("en", "What you were shown", "Analytics", "Marketing"),
+        ("nl", "Wat u te zien kreeg", "Statistieken", "Marketing"),
+    ] {
+        let html = with_cookie(&app, &format!("/my-consent?lang={lang}"), token)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let page = Html::parse_document(&html);
+        let summary = Selector::parse("tr.shown details summary").unwrap();
+        assert_eq!(
+            page.select(&summary)
+                .next()
+                .unwrap()
+                .text()
+                .collect::<String>(),
+            heading
+        );
+        let items: Vec<String> = page
+            .select(&Selector::parse("tr.shown li").unwrap())
+            .map(|li| li.text().collect::<String>())
+            .collect();
+        let line = |name: &str| {
+            items
+                .iter()
+                .find(|i| i.contains(name))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert!(
+            line(analytics).starts_with('✓') && line(analytics).contains("Google Analytics"),
+            "{items:?}"
+        );
+        assert!(
+            line(marketing).starts_with('✗') && line(marketing).contains("Facebook"),
+            "{items:?}"
+        );
+        let granted =
+            Selector::parse("table.history tbody tr:first-child td:nth-child(3)").unwrap();
+        let cell: String = page.select(&granted).next().unwrap().text().collect();
+        assert!(cell.contains(analytics), "category names, not ids: {cell}");
+    }
+
+    let download: Value = with_cookie(&app, "/my-consent/export", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let event_hash = download["events"][0]["policy_hash"].as_str().unwrap();
+    let proof = &download["policies"][0];
+    assert_eq!(proof["hash"], event_hash);
+    assert_eq!(
+        policies::document_hash(proof["document"].as_str().unwrap()),
+        event_hash,
+        "the visitor's copy proves what they were shown"
+    );
+    assert_eq!(download["policies"].as_array().unwrap().len(), 1);
 }
