@@ -42,6 +42,10 @@ pub struct TestApp {
     pub db_url: String,
     pub data_dir: PathBuf,
     pg: Option<PgDatabase>,
+    /// Whether this app made `data_dir` (and removes it when dropped): a
+    /// second instance on the same directory must not delete the first's
+    /// database under it.
+    owns_data_dir: bool,
 }
 
 /// A throwaway PostgreSQL database, dropped with the test.
@@ -112,6 +116,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let data_dir = temp_dir();
     let (db_url, pg_name) = fresh_database(backend, &data_dir).await?;
     let mut app = spawn_on(&db_url, &data_dir, None).await;
+    app.owns_data_dir = true;
     app.pg = pg_name.map(|name| PgDatabase {
         admin_url: postgres_admin_url().unwrap(),
         name,
@@ -171,6 +176,7 @@ pub async fn spawn_behind(
         db_url: db_url.to_owned(),
         data_dir: data_dir.to_owned(),
         pg: None,
+        owns_data_dir: false,
     }
 }
 
@@ -198,7 +204,7 @@ impl Drop for PgDatabase {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if self.pg.is_none() {
+        if self.pg.is_none() && self.owns_data_dir {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
     }
