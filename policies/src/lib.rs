@@ -11,6 +11,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod diff;
 mod model;
 mod statement;
 mod validate;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use diff::{PolicyDiff, diff};
 pub use model::{
     BannerTexts, CONSENT_MODE_KEYS, Category, Cookie, Localized, NECESSARY, Organization,
     Processor, SiteInfo, SitePolicy, Vendor,

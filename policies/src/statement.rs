@@ -38,6 +38,12 @@ pub struct ReportLabels {
     pub gpc: String,
     pub versions: String,
     pub vendors: String,
+    /// Heading of what changed from one archived policy version to the next.
+    pub changes: String,
+    pub added: String,
+    pub removed: String,
+    pub texts_changed: String,
+    pub unchanged: String,
 }
 
 /// Words of the page where visitors see, download and erase their records.

@@ -17,6 +17,7 @@ mod privacy;
 mod problem;
 mod receipt;
 mod report;
+mod report_changes;
 mod request_log;
 mod state;
 mod subject;

@@ -68,6 +68,7 @@ struct Report<'a> {
     categories_height: usize,
     days: Vec<DayBar>,
     versions: Vec<Version>,
+    changes: Vec<super::report_changes::VersionChange>,
 }
 
 #[derive(Serialize)]
@@ -137,6 +138,8 @@ pub async fn report_html(
         .ok_or_else(|| ApiError::NotFound(format!("no texts in `{lang}`")))?;
     let labels = &statement.report;
     let site = policies.0.site(filter.site.as_deref().unwrap_or("www"));
+    let archived = crate::storage::archived_policies(db.get_ref()).await?;
+    let changes = super::report_changes::version_changes(&archived, filter.site.as_deref());
     let report = Report {
         lang,
         labels,
@@ -160,6 +163,7 @@ pub async fn report_html(
                 count: *n,
             })
             .collect(),
+        changes,
         stats: &stats,
     };
     let html = pages

@@ -78,7 +78,11 @@ async fn archive(app: &TestApp) -> Vec<consent_server::storage::ArchivedPolicy> 
 
 /// The shipped `www` first-layer text naming one more third party.
 fn with_tiktok(www: String) -> String {
-    let edited = www.replacen("Intercom", "Intercom en TikTok", 1);
+    let edited = www.replacen(
+        "Microsoft en Intercom voor",
+        "Microsoft, Intercom en TikTok voor",
+        1,
+    );
     assert_ne!(edited, www, "the edit changed the policy");
     edited
 }
@@ -129,6 +133,26 @@ async fn the_policies_in_force_are_archived_with_their_banner(backend: Backend) 
         .collect();
     assert_eq!(versions.len(), 2);
     assert!(versions[1].starts_with("bumped-"), "{versions:?}");
+    // The report names what changed from one version to the next.
+    let key = app.add_auditor("dpo");
+    let report = app
+        .get_with_key("/audit/report?site=www&lang=en", &key)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        report.contains("Changes between policy versions"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("www: {} &rarr; {}", versions[0], versions[1])),
+        "{report}"
+    );
+    assert!(
+        report.contains("texts changed: nl: banner text"),
+        "{report}"
+    );
 }
 
 async fn an_edit_without_a_version_bump_stops_the_start_and_stores_nothing(backend: Backend) {
