@@ -112,7 +112,7 @@ mod tests {
         let removed = new.vendors.remove(1).name;
         let changes = diff(&old, &new);
         assert_eq!(changes.vendors_added, ["TikTok Pixel"]);
-        assert_eq!(changes.vendors_removed, [removed.clone()]);
+        assert_eq!(changes.vendors_removed, std::slice::from_ref(&removed));
         assert!(
             changes
                 .cookies_added
