@@ -185,9 +185,12 @@ async fn without_a_consent_cookie_there_is_nothing_to_show() {
     assert_eq!(forged.status(), 401);
 }
 
-#[tokio::test]
-async fn each_decision_shows_what_was_shown_and_the_download_proves_itself() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+crate::on_both_backends!(each_decision_shows_what_was_shown_and_the_download_proves_itself);
+
+async fn each_decision_shows_what_was_shown_and_the_download_proves_itself(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
     let mut choices = all("www", false);
     choices["analytics"] = true.into();
     let receipt = app.consent(choices).await;
