@@ -252,8 +252,14 @@ async fn policy_version_bump_asks_again() {
     b.choose("accept").await;
     b.token().await;
     // A second instance on the same database and key, with a newer policy.
+    // The operator names one more party in the first layer and bumps the version.
     let dir = crate::helpers::policies_with_www(|www| {
         www.replacen("version = \"", "version = \"bumped-", 1)
+            .replacen(
+                "Microsoft en Intercom voor",
+                "Microsoft, Intercom en TikTok voor",
+                1,
+            )
     });
     let newer = spawn_on(&app.db_url, &app.data_dir, Some(dir)).await;
     b.open(&newer.url("/examples/www/")).await;

@@ -306,8 +306,14 @@ async fn copy_with_consent(
 ) -> (String, PathBuf, (TestApp, TestApp)) {
     let consent = Arc::new(OnceLock::<String>::new());
     let site = site(consent.clone(), page).await;
+    // A changed policy is a new version: the archive refuses the same
+    // version with other content on the shared database.
     let policies = policies_with_www(|www| {
-        edit(www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1))
+        edit(www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1)).replacen(
+            "version = \"",
+            "version = \"copy-",
+            1,
+        )
     });
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let server = spawn_on(&app.db_url, &app.data_dir, Some(policies.clone())).await;
