@@ -21,6 +21,7 @@ body=$(curl -sf "$base/openapi.json" | python3 -c 'import json,sys; print(json.d
 receipt=$(curl -sf -X POST "$base/v1/consents" -H 'Content-Type: application/json' -d "$body")
 CONSENT_ID=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["consent_id"])' "$receipt")
 CONSENT_TOKEN=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["token"])' "$receipt")
-export AUDITOR_KEY CONSENT_ID CONSENT_TOKEN
+POLICY_HASH=$(curl -sf "$base/v1/sites/www/policy" | python3 -c 'import json,sys; print(json.load(sys.stdin)["hash"])')
+export AUDITOR_KEY CONSENT_ID CONSENT_TOKEN POLICY_HASH
 schemathesis --config-file schemathesis.toml run "$base/openapi.json" \
   --checks not_a_server_error --max-examples "$examples" --seed 1
