@@ -14,7 +14,7 @@ use crate::configuration::{Settings, redact_url};
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
 use crate::rate_limit::WriteLimiter;
-use crate::routes::{self, Issuer, OwnOrigins, Policies};
+use crate::routes::{self, AppState, Issuer, OwnOrigins, Policies};
 use crate::tokens::SigningKey;
 use crate::{storage, templates};
 
@@ -71,22 +71,22 @@ impl Application {
             write_rate_limit = settings.write_rate_limit,
             "nexxt-consent listening"
         );
-        let state = (
-            web::Data::new(Policies(policies)),
-            web::Data::new(db),
-            web::Data::new(writer),
-            web::Data::from(key),
-            web::Data::new(Issuer(settings.issuer)),
-            web::Data::new(metrics),
-            web::Data::new(assets),
-            web::Data::new(templates::scripts()?),
-            web::Data::new(templates::pages()?),
-            web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
-            web::Data::new(storage::KeyCache::default()),
-            web::Data::new(settings.trusted_proxies),
-            web::Data::new(OwnOrigins::of(listener.local_addr()?)),
-        );
-        let origins = allowed_origins(&state.0.0);
+        let state = AppState {
+            policies: web::Data::new(Policies(policies)),
+            db: web::Data::new(db),
+            writer: web::Data::new(writer),
+            key: web::Data::from(key),
+            issuer: web::Data::new(Issuer(settings.issuer)),
+            metrics: web::Data::new(metrics),
+            assets: web::Data::new(assets),
+            scripts: web::Data::new(templates::scripts()?),
+            pages: web::Data::new(templates::pages()?),
+            write_limiter: web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
+            key_cache: web::Data::new(storage::KeyCache::default()),
+            trusted_proxies: web::Data::new(settings.trusted_proxies),
+            own_origins: web::Data::new(OwnOrigins::of(listener.local_addr()?)),
+        };
+        let origins = allowed_origins(&state.policies.0);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(routes::limit_public_writes))
@@ -95,19 +95,7 @@ impl Application {
                 .wrap(from_fn(routes::observe_requests))
                 .wrap(Compress::default())
                 .wrap(from_fn(routes::refuse_unknown_methods))
-                .app_data(state.0.clone())
-                .app_data(state.1.clone())
-                .app_data(state.2.clone())
-                .app_data(state.3.clone())
-                .app_data(state.4.clone())
-                .app_data(state.5.clone())
-                .app_data(state.6.clone())
-                .app_data(state.7.clone())
-                .app_data(state.8.clone())
-                .app_data(state.9.clone())
-                .app_data(state.10.clone())
-                .app_data(state.11.clone())
-                .app_data(state.12.clone())
+                .configure(|cfg| state.register(cfg))
                 .configure(routes::configure)
         })
         .listen(listener)?

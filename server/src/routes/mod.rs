@@ -31,7 +31,7 @@ pub use examples::PAGES as EXAMPLE_PAGES;
 pub use methods::refuse_unknown_methods;
 pub use problem::ApiError;
 pub use request_log::observe_requests;
-pub use state::{Issuer, OwnOrigins, Policies};
+pub use state::{AppState, Issuer, OwnOrigins, Policies};
 pub use write_limit::limit_public_writes;
 
 /// The client's address: the peer, or what trusted proxies say it is.
