@@ -54,6 +54,12 @@ impl Source {
     }
 }
 
+/// The one text form of an event's choices, stored and hashed alike: JSON
+/// with the categories in order (a `BTreeMap`), no spaces.
+pub fn choices_json(choices: &BTreeMap<String, bool>) -> String {
+    serde_json::to_string(choices).expect("a map of strings to booleans serializes")
+}
+
 /// An event before the ledger has placed it in a chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDraft {

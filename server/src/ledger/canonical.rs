@@ -67,9 +67,7 @@ pub fn personal_digest(
 }
 
 /// The canonical JSON of a choice map: keys sorted, no white space.
-pub fn choices_json(choices: &std::collections::BTreeMap<String, bool>) -> String {
-    serde_json::to_string(choices).expect("a map of strings to booleans serializes")
-}
+pub use crate::domain::choices_json;
 
 /// Hash of an event: its own fields, its personal digest and its predecessor.
 pub fn event_hash(event: &StoredEvent) -> String {

@@ -9,8 +9,7 @@ use sea_orm::{
 
 use super::StorageError;
 use super::entities::consent_event::{ActiveModel, Column, Entity, Model};
-use crate::domain::StoredEvent;
-use crate::ledger::canonical::choices_json;
+use crate::domain::{StoredEvent, choices_json};
 
 /// Every event of one consent id on one site, oldest first.
 pub async fn events_of(
