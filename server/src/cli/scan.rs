@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use crate::scan::{self, ScanOptions, report::Verdict};
+use crate::scan::{self, ScanOptions, baseline, cmp::Cmp, report::Verdict, suggest};
 
 #[derive(clap::Args)]
 pub struct ScanArgs {
@@ -31,11 +31,27 @@ pub struct ScanArgs {
     /// provably sends nothing off the machine
     #[arg(long)]
     local_only: bool,
+    /// The consent banner to operate [default: detected from the page]
+    #[arg(long, value_enum)]
+    cmp: Option<Cmp>,
+    /// A CSV file of known cookies (the Open Cookie Database's columns)
+    /// whose entries add to or replace the shipped ones
+    #[arg(long, env = "CONSENT_KNOWN_COOKIES")]
+    known_cookies: Option<PathBuf>,
+    /// Write the vendor and cookie entries the policy lacks, in the
+    /// policy's TOML, to this file
+    #[arg(long)]
+    suggest: Option<PathBuf>,
+    /// An earlier JSON report: list what is new or gone since, and exit 3
+    /// when anything new is undeclared
+    #[arg(long)]
+    baseline: Option<PathBuf>,
 }
 
 impl ScanArgs {
     /// Exit code 0 when the site passes, 1 when any finding is a violation
-    /// (so a site's CI can gate on it), 2 when the scan could not run or
+    /// (so a site's CI can gate on it), 3 when none is but something new
+    /// since `--baseline` is undeclared, 2 when the scan could not run or
     /// could not visit every page it meant to (and found no violation).
     pub async fn run(self) -> anyhow::Result<ExitCode> {
         let formats = self
@@ -43,15 +59,27 @@ impl ScanArgs {
             .iter()
             .map(|path| Format::of(path).map(|f| (path, f)))
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let baseline = self.baseline.as_deref().map(baseline::load).transpose()?;
+        let policies = policies::PolicySet::load(self.policies.as_deref())?;
         let options = ScanOptions {
             url: self.url,
             site: self.site,
             pages: self.pages,
-            policies: policies::PolicySet::load(self.policies.as_deref())?,
+            policies,
             chromium: self.chromium,
             local_only: self.local_only,
+            cmp: self.cmp,
+            known_cookies: self.known_cookies,
         };
-        let report = scan::scan(&options).await?;
+        let mut report = scan::scan(&options).await?;
+        if let Some(baseline) = &baseline {
+            baseline::compare(&mut report, baseline);
+            report.finish();
+        }
+        if let (Some(path), Some(policy)) = (&self.suggest, options.policies.site(&report.site)) {
+            std::fs::write(path, suggest::suggest(&report, policy))
+                .with_context(|| format!("while writing {}", path.display()))?;
+        }
         if formats.is_empty() {
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
@@ -84,8 +112,22 @@ impl ScanArgs {
                 finding.severity, finding.rule, finding.page, finding.visit, finding.message
             );
         }
+        let new_undeclared = report
+            .baseline
+            .as_ref()
+            .map_or(0, |c| c.new_undeclared().count());
+        if let Some(changes) = &report.baseline {
+            eprintln!(
+                "since {}: {} new ({new_undeclared} undeclared), {} gone, {} lifetime(s) changed",
+                changes.baseline_scanned_at,
+                changes.new.len(),
+                changes.gone.len(),
+                changes.lifetimes_changed.len()
+            );
+        }
         Ok(match report.verdict {
             Verdict::Fail => ExitCode::from(1),
+            Verdict::Pass if new_undeclared > 0 => ExitCode::from(3),
             // Nothing wrong in what was seen, but not everything was seen.
             Verdict::Pass if s.incomplete_pages > 0 => {
                 eprintln!(

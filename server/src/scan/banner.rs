@@ -2,13 +2,16 @@
 //! visible as accepting, nothing pre-ticked, a way back on every page, and
 //! every decision recorded by the server.
 
+use std::collections::BTreeSet;
+
 use serde_json::Value;
 
+use super::cmp::Cmp;
 use super::report::{Check, Finding, Severity};
 use super::visit::Decision;
 
-/// Checks of the first visit's banner; returns whether it was shown.
-pub fn check(page: &str, banner: Option<&Value>, checks: &mut Vec<Check>) -> bool {
+/// Checks of the first visit's banner of `cmp`; returns whether it was shown.
+pub fn check(page: &str, cmp: Cmp, banner: Option<&Value>, checks: &mut Vec<Check>) -> bool {
     let mut add = |check: &str, passed: bool, detail: String| {
         checks.push(Check {
             check: check.to_owned(),
@@ -22,7 +25,11 @@ pub fn check(page: &str, banner: Option<&Value>, checks: &mut Vec<Check>) -> boo
         add(
             "banner_shown",
             false,
-            "no visible consent banner (#nx-consent) appeared within 10 s".to_owned(),
+            format!(
+                "no visible consent banner ({} of {}) appeared within 10 s",
+                cmp.selector(),
+                cmp.id()
+            ),
         );
         return false;
     };
@@ -126,6 +133,47 @@ pub fn withdrawal(page: &str, without: &[String], checks: &mut Vec<Check>) {
     });
 }
 
+/// What the server answered to one decision, and whether its ledger holds it.
+pub struct Answer<'a> {
+    /// `ok`, or why the decision could not be made.
+    pub decided: Option<&'a str>,
+    /// Of `POST /v1/consents`; 0 when none was sent.
+    pub status: u16,
+    pub consent_id: Option<&'a str>,
+    /// What the signed token grants.
+    pub granted: &'a BTreeSet<String>,
+    /// The consent's history, asked as its holder, ends with the decision.
+    pub in_ledger: bool,
+}
+
+impl Answer<'_> {
+    /// Whether the decision granting `expected` was recorded as made, and
+    /// the check's detail.
+    pub fn judge(&self, expected: &BTreeSet<String>) -> (bool, String) {
+        let recorded = self.status == 201 && self.granted == expected && self.in_ledger;
+        let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(", ");
+        let detail = match (self.decided, self.status) {
+            (Some(outcome), _) if outcome != "ok" => {
+                format!("the decision could not be made: {outcome}")
+            }
+            (_, 0) => "no POST /v1/consents was sent for the decision".to_owned(),
+            _ if recorded => format!(
+                "201; token grants {}; the server's history of {} ends with this decision",
+                list(self.granted),
+                self.consent_id.unwrap_or("?")
+            ),
+            _ => format!(
+                "status {}; token grants [{}], expected [{}]; in the ledger: {}",
+                self.status,
+                list(self.granted),
+                list(expected),
+                self.in_ledger
+            ),
+        };
+        (recorded, detail)
+    }
+}
+
 /// Whether the server recorded the decision of one visit.
 pub fn record(
     page: &str,
@@ -141,6 +189,24 @@ pub fn record(
         passed: recorded,
         detail,
     });
+}
+
+/// Rule of the warning for a page whose banner the scanner cannot operate.
+pub const BANNER_CHECKS_NOT_AVAILABLE: &str = "banner_checks_not_available";
+
+/// The warning that the banner checks could not be made on `page`.
+pub fn not_available(page: &str) -> Finding {
+    let check = Check {
+        check: BANNER_CHECKS_NOT_AVAILABLE.to_owned(),
+        page: page.to_owned(),
+        visit: "no choice".to_owned(),
+        passed: false,
+        detail: "no #nx-consent, #cc-main or .klaro element and no CookieConsent or klaro global within 10 s".to_owned(),
+    };
+    Finding {
+        severity: Severity::Warning,
+        ..finding(&check)
+    }
 }
 
 /// A violation for a failed check, in words for the site owner.
@@ -160,6 +226,9 @@ pub fn finding(check: &Check) -> Finding {
             "After a decision the page offers no visible way to change or withdraw it."
         }
         "consent_recorded" => "The server did not record this decision as the visitor made it.",
+        BANNER_CHECKS_NOT_AVAILABLE => {
+            "No consent banner the scanner knows (nexxt-consent, vanilla-cookieconsent, Klaro) was found, so the banner checks were not made and no decision was tried: the verdict covers what a visitor who made no choice met. Pass --cmp if the banner is one of these."
+        }
         _ => "A banner check failed.",
     };
     Finding {

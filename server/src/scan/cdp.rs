@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::Message;
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One protocol event: `Network.requestWillBeSent` and its parameters.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Event {
     pub method: String,
     pub params: Value,

@@ -1,12 +1,14 @@
 //! Judging one visit against the policy: what it set and contacted, and
 //! whether its decision allowed that.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use policies::{SitePolicy, Vendor};
 use serde_json::Value;
 
-use super::report::{CookieSeen, Finding, RequestSeen, Severity, StorageSeen, VisitRecord};
+use super::report::{
+    CookieSeen, Finding, FingerprintSeen, RequestSeen, Severity, StorageSeen, VisitRecord,
+};
 use super::visit::{Decision, RawVisit};
 
 /// A visit's record and the findings about what it saw.
@@ -35,24 +37,28 @@ impl Visit<'_> {
             .iter()
             .map(|c| self.cookie(c, &writes, &page_host))
             .collect();
-        let local_storage: Vec<StorageSeen> = self
-            .raw
-            .storage_keys
-            .iter()
-            .map(|key| {
-                let vendor = vendor_of_name(self.policy, key);
-                StorageSeen {
-                    key: key.clone(),
-                    set_by: writes
-                        .get(&("local_storage", key.clone()))
-                        .cloned()
-                        .unwrap_or_default(),
-                    vendor: vendor.map(|v| v.id.clone()),
-                    category: vendor.map(|v| v.category.clone()),
-                }
-            })
-            .collect();
-        let third_party_requests = self.third_party_requests(&page_host);
+        let store = |kind: &str, names: &[String]| -> Vec<StorageSeen> {
+            names
+                .iter()
+                .map(|name| {
+                    // A service worker is declared by its script's file name.
+                    let declared_as = match kind {
+                        "service_worker" => name.rsplit('/').next().unwrap_or(name),
+                        _ => name,
+                    };
+                    let vendor = vendor_of_name(self.policy, declared_as);
+                    StorageSeen {
+                        key: name.clone(),
+                        set_by: writes.by(kind, name),
+                        vendor: vendor.map(|v| v.id.clone()),
+                        category: vendor.map(|v| v.category.clone()),
+                    }
+                })
+                .collect()
+        };
+        let stores = &self.raw.stores;
+        let third_party_requests = self.third_party_requests(&page_host, &writes);
+        let fingerprinting = self.fingerprinting(&page_host, &writes);
         let mut judged = Judged {
             findings: Vec::new(),
             record: VisitRecord {
@@ -64,14 +70,20 @@ impl Visit<'_> {
                 },
                 granted,
                 cookies,
-                local_storage,
+                local_storage: store("local_storage", &stores.local_storage),
+                session_storage: store("session_storage", &stores.session_storage),
+                indexed_db: store("indexed_db", &stores.indexed_db),
+                cache_storage: store("cache_storage", &stores.cache_storage),
+                service_workers: store("service_worker", &stores.service_worker),
                 third_party_requests,
+                fingerprinting,
                 receipt: None,
             },
         };
         self.judge_cookies(&mut judged);
         self.judge_storage(&mut judged);
         self.judge_requests(&mut judged);
+        self.judge_fingerprinting(&mut judged);
         judged
     }
 
@@ -194,23 +206,69 @@ impl Visit<'_> {
         })
     }
 
+    /// Device storage besides cookies, kind by kind: a declared key of an
+    /// ungranted category is a violation, an undeclared one written
+    /// without consent a warning (the owner has to classify it).
     fn judge_storage(&self, judged: &mut Judged) {
         let (context, when) = self.context();
-        for item in &judged.record.local_storage {
-            let evidence = item.set_by.iter().map(|s| format!("set by {s}")).collect();
-            let finding = match (&item.vendor, &item.category) {
+        let mut found = Vec::new();
+        for (kind, words, items) in judged.record.stores() {
+            for item in items {
+                let evidence = item.set_by.iter().map(|s| format!("set by {s}")).collect();
+                let finding = match (&item.vendor, &item.category) {
+                    (Some(vendor), Some(category)) if !judged.record.granted.contains(category) => {
+                        self.finding(
+                            Severity::Violation,
+                            format!("{kind}_{context}"),
+                            &item.key,
+                            format!(
+                                "{words} `{}` of {vendor} ({category}) was written {when}.",
+                                item.key
+                            ),
+                            evidence,
+                        )
+                    }
+                    (None, _) if self.without_consent() => self.finding(
+                        Severity::Warning,
+                        format!("undeclared_{kind}"),
+                        &item.key,
+                        format!(
+                            "{words} `{}` is not declared in the policy and was written {when}.",
+                            item.key
+                        ),
+                        evidence,
+                    ),
+                    _ => continue,
+                };
+                found.push(finding);
+            }
+        }
+        judged.findings.extend(found);
+    }
+
+    /// Fingerprinting by a third-party script is tracking: it needs the
+    /// consent of the script's vendor's category, and an undeclared script
+    /// doing it without consent is a violation.
+    fn judge_fingerprinting(&self, judged: &mut Judged) {
+        let (context, when) = self.context();
+        for call in &judged.record.fingerprinting {
+            let evidence = vec![format!("{} called by {}", call.api, call.script)];
+            let finding = match (&call.vendor, &call.category) {
                 (Some(vendor), Some(category)) if !judged.record.granted.contains(category) => self.finding(
                     Severity::Violation,
-                    format!("local_storage_{context}"),
-                    &item.key,
-                    format!("localStorage key `{}` of {vendor} ({category}) was written {when}.", item.key),
+                    format!("fingerprinting_{context}"),
+                    &call.host,
+                    format!("A script of {vendor} ({category}) read a device fingerprint ({}) {when}.", call.api),
                     evidence,
                 ),
-                (None, _) if self.without_consent() => self.finding(
-                    Severity::Warning,
-                    "undeclared_local_storage".to_owned(),
-                    &item.key,
-                    format!("localStorage key `{}` is not declared in the policy and was written {when}.", item.key),
+                (None, _) => self.finding(
+                    if self.without_consent() { Severity::Violation } else { Severity::Warning },
+                    "fingerprinting_by_undeclared_script".to_owned(),
+                    &call.host,
+                    format!(
+                        "A script from {}, which no vendor in the policy declares, read a device fingerprint ({}) {when}.",
+                        call.host, call.api
+                    ),
                     evidence,
                 ),
                 _ => continue,
@@ -219,10 +277,13 @@ impl Visit<'_> {
         }
     }
 
+    /// Third-party requests: to a declared vendor of an ungranted category
+    /// a violation; to an undeclared host a warning, except pixels and
+    /// beacons without consent, which exist only to send data.
     fn judge_requests(&self, judged: &mut Judged) {
         let (context, when) = self.context();
         for request in &judged.record.third_party_requests {
-            let evidence = std::iter::once(format!("request to {}", request.url))
+            let evidence = std::iter::once(format!("{} to {}", request.kind, request.url))
                 .chain(
                     request
                         .initiator
@@ -230,12 +291,28 @@ impl Visit<'_> {
                         .map(|i| format!("initiated by {i}")),
                 )
                 .collect();
+            let tracking = matches!(request.kind.as_str(), "pixel" | "beacon");
+            let what = match request.kind.as_str() {
+                "pixel" => "sent a tracking pixel to",
+                "beacon" => "sent a beacon to",
+                _ => "contacted",
+            };
             let finding = match (&request.vendor, &request.category) {
                 (Some(vendor), Some(category)) if !judged.record.granted.contains(category) => self.finding(
                     Severity::Violation,
-                    format!("request_{context}"),
+                    format!("{}_{context}", request.kind),
                     &request.host,
-                    format!("The page contacted {} of {vendor} ({category}) {when}.", request.host),
+                    format!("The page {what} {} of {vendor} ({category}) {when}.", request.host),
+                    evidence,
+                ),
+                (None, _) if tracking && self.without_consent() => self.finding(
+                    Severity::Violation,
+                    format!("undeclared_{}_without_consent", request.kind),
+                    &request.host,
+                    format!(
+                        "The page {what} {}, which no vendor in the policy declares, {when}.",
+                        request.host
+                    ),
                     evidence,
                 ),
                 (None, _) => self.finding(
@@ -243,7 +320,7 @@ impl Visit<'_> {
                     "undeclared_third_party_host".to_owned(),
                     &request.host,
                     format!(
-                        "The page contacted {}, which no vendor in the policy declares; the visitor's IP address reaches it {when}.",
+                        "The page {what} {}, which no vendor in the policy declares; the visitor's IP address reaches it {when}.",
                         request.host
                     ),
                     evidence,
@@ -273,10 +350,7 @@ impl Visit<'_> {
             "third"
         };
         CookieSeen {
-            set_by: writes
-                .get(&("cookie", name.clone()))
-                .cloned()
-                .unwrap_or_default(),
+            set_by: writes.by("cookie", &name),
             name,
             domain,
             party: party.to_owned(),
@@ -286,10 +360,11 @@ impl Visit<'_> {
         }
     }
 
-    /// Who wrote each cookie and storage key: the hook's reports, and the
-    /// responses whose `Set-Cookie` set one.
+    /// Who wrote each cookie and stored item, which beacons were sent and
+    /// which fingerprinting calls made: the hook's reports, and the
+    /// responses whose `Set-Cookie` set a cookie.
     fn writes(&self) -> Writes {
-        let mut writes = Writes::new();
+        let mut writes = Writes::default();
         let mut urls = BTreeMap::new();
         for event in &self.raw.events {
             match event.method.as_str() {
@@ -300,15 +375,15 @@ impl Visit<'_> {
                     else {
                         continue;
                     };
-                    let kind = if payload["kind"] == "cookie" {
-                        "cookie"
-                    } else {
-                        "local_storage"
-                    };
+                    let kind = payload["kind"].as_str().unwrap_or_default().to_owned();
                     let name = payload["name"].as_str().unwrap_or_default().to_owned();
                     let by: Vec<String> =
                         serde_json::from_value(payload["by"].clone()).unwrap_or_default();
-                    writes.entry((kind, name)).or_insert(by);
+                    if kind == "fingerprint" {
+                        writes.fingerprints.push((name, by));
+                    } else {
+                        writes.stored.entry((kind, name)).or_insert(by);
+                    }
                 }
                 "Network.requestWillBeSent" => {
                     urls.insert(
@@ -321,6 +396,11 @@ impl Visit<'_> {
                             .unwrap_or_default()
                             .to_owned(),
                     );
+                }
+                "Network.dataReceived" => {
+                    let id = event.params["requestId"].as_str().unwrap_or_default();
+                    *writes.body_bytes.entry(id.to_owned()).or_default() +=
+                        event.params["dataLength"].as_u64().unwrap_or(0);
                 }
                 "Network.responseReceivedExtraInfo" => {
                     let url = urls.get(event.params["requestId"].as_str().unwrap_or_default());
@@ -335,7 +415,8 @@ impl Visit<'_> {
                         for line in value.as_str().unwrap_or_default().lines() {
                             let name = line.split(['=', ';']).next().unwrap_or_default().trim();
                             writes
-                                .entry(("cookie", name.to_owned()))
+                                .stored
+                                .entry(("cookie".to_owned(), name.to_owned()))
                                 .or_insert_with(|| {
                                     vec![format!("the response of {}", without_query(url))]
                                 });
@@ -348,7 +429,39 @@ impl Visit<'_> {
         writes
     }
 
-    fn third_party_requests(&self, page_host: &str) -> Vec<RequestSeen> {
+    /// Fingerprinting calls whose innermost script is of another site.
+    fn fingerprinting(&self, page_host: &str, writes: &Writes) -> Vec<FingerprintSeen> {
+        let mut seen = BTreeMap::new();
+        for (api, by) in &writes.fingerprints {
+            let Some((script, host)) = by
+                .iter()
+                .find_map(|s| host_of(s).map(|h| (without_query(s), h)))
+            else {
+                continue;
+            };
+            if same_site(&host, page_host) {
+                continue;
+            }
+            let vendor = vendor_of_host(self.policy, &host);
+            seen.entry((api.clone(), script.clone()))
+                .or_insert_with(|| FingerprintSeen {
+                    api: api.clone(),
+                    script,
+                    vendor: vendor.map(|v| v.id.clone()),
+                    category: vendor.map(|v| v.category.clone()),
+                    host,
+                });
+        }
+        seen.into_values().collect()
+    }
+
+    fn third_party_requests(&self, page_host: &str, writes: &Writes) -> Vec<RequestSeen> {
+        let beacons: BTreeSet<String> = writes
+            .stored
+            .keys()
+            .filter(|(kind, _)| kind == "beacon")
+            .map(|(_, url)| without_query(url))
+            .collect();
         let mut seen = BTreeMap::new();
         for event in self
             .raw
@@ -361,6 +474,15 @@ impl Visit<'_> {
             if same_site(&host, page_host) {
                 continue;
             }
+            let id = event.params["requestId"].as_str().unwrap_or_default();
+            let kind = match event.params["type"].as_str() {
+                Some("Ping") => "beacon",
+                _ if beacons.contains(&without_query(url)) => "beacon",
+                Some("Image") if writes.body_bytes.get(id).copied().unwrap_or(0) <= PIXEL_BYTES => {
+                    "pixel"
+                }
+                _ => "request",
+            };
             let vendor = vendor_of_host(self.policy, &host);
             seen.entry(without_query(url))
                 .or_insert_with(|| RequestSeen {
@@ -369,13 +491,35 @@ impl Visit<'_> {
                     vendor: vendor.map(|v| v.id.clone()),
                     category: vendor.map(|v| v.category.clone()),
                     host,
+                    kind: kind.to_owned(),
                 });
         }
         seen.into_values().collect()
     }
 }
 
-type Writes = BTreeMap<(&'static str, String), Vec<String>>;
+/// An image this small shows nothing: it is there to send its request.
+const PIXEL_BYTES: u64 = 100;
+
+/// What the page's scripts did, from the hook's reports and the network.
+#[derive(Default)]
+struct Writes {
+    /// (kind, name) → the scripts on the stack when it was first written.
+    stored: BTreeMap<(String, String), Vec<String>>,
+    /// Fingerprinting calls: the API and the scripts on the stack.
+    fingerprints: Vec<(String, Vec<String>)>,
+    /// Response body bytes per request id.
+    body_bytes: BTreeMap<String, u64>,
+}
+
+impl Writes {
+    fn by(&self, kind: &str, name: &str) -> Vec<String> {
+        self.stored
+            .get(&(kind.to_owned(), name.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
 
 fn initiator(initiator: &Value) -> Option<String> {
     let frames = initiator["stack"]["callFrames"].as_array();
@@ -449,7 +593,7 @@ fn site_of(host: &str) -> String {
 
 /// `session`, `30min`, `13mo`, `2y` in seconds (months of 30 days, years
 /// of 365); `session` has no limit to compare.
-fn lifetime_seconds(declared: &str) -> Option<i64> {
+pub(super) fn lifetime_seconds(declared: &str) -> Option<i64> {
     let split = declared.find(|c: char| !c.is_ascii_digit())?;
     let (number, unit) = declared.split_at(split);
     let number: i64 = number.parse().ok()?;

@@ -5,12 +5,18 @@
 //! them and the banner against the site's policy.
 
 mod banner;
+pub mod baseline;
 mod browser;
 mod cdp;
+pub mod cmp;
 mod html;
 mod judge;
+pub mod known;
 mod page_js;
 pub mod report;
+#[cfg(test)]
+mod rule_fixtures;
+pub mod suggest;
 mod tab;
 mod visit;
 
@@ -23,6 +29,8 @@ use policies::{LoadedPolicy, PolicySet};
 use serde_json::Value;
 
 use self::cdp::Cdp;
+use self::cmp::Cmp;
+use self::known::KnownCookies;
 use self::report::{
     Check, Finding, PageScan, Receipt, ScanReport, Severity, Summary, Undeclared, Verdict,
 };
@@ -47,6 +55,10 @@ pub struct ScanOptions {
     pub chromium: Option<PathBuf>,
     /// Resolve no host name but `localhost` (scans of local copies).
     pub local_only: bool,
+    /// The banner to operate; detected when `None`.
+    pub cmp: Option<Cmp>,
+    /// The operator's known-cookie entries, over the shipped ones.
+    pub known_cookies: Option<PathBuf>,
 }
 
 /// Runs the scan.
@@ -59,30 +71,42 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .with_context(|| format!("`{}` is not an http(s) URL", options.url))?;
+    let own_known;
+    let known = match &options.known_cookies {
+        Some(path) => {
+            own_known = KnownCookies::with_overrides(path)?;
+            &own_known
+        }
+        None => KnownCookies::shipped(),
+    };
     let chromium = browser::Chromium::start(options.chromium.as_deref(), options.local_only)?;
     let cdp = Cdp::connect(&chromium.ws_url).await?;
-    let first = visit::run(&cdp, start.as_str(), &Decision::NoChoice).await?;
+    let first = visit::run(&cdp, start.as_str(), &Decision::NoChoice, options.cmp).await?;
     let loader = find_loader(&first.events);
     let site = match (&options.site, &loader) {
         (Some(site), _) => site.clone(),
         (None, Some((_, site))) => site.clone(),
         (None, None) => bail!(
-            "no nexxt-consent loader (…/v1/sites/SITE/loader.js) was loaded by {start}; pass --site"
+            "no nexxt-consent loader (…/v1/sites/SITE/loader.js) was loaded by {start}; pass --site (and --policies) to judge the site by a policy of its own"
         ),
     };
     let policy = options
         .policies
         .site(&site)
         .with_context(|| format!("no policy for site `{site}` (see --policies)"))?;
+    // Our loader without a banner is our banner failing to show.
+    let cmp = first.cmp.or_else(|| loader.as_ref().map(|_| Cmp::Nexxt));
     let mut scanner = Scanner {
         cdp: &cdp,
         policy,
+        known,
+        cmp,
         findings: Vec::new(),
         checks: Vec::new(),
         undeclared: BTreeMap::new(),
         server: None,
     };
-    if let Some((origin, _)) = &loader {
+    if let (Some((origin, _)), Some(Cmp::Nexxt)) = (&loader, cmp) {
         scanner.server = Some(Tab::open(&cdp, false).await?);
         scanner.open_server(origin).await?;
         scanner.compare_live_policy(&site).await;
@@ -101,6 +125,8 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
     let mut report = ScanReport {
         schema: report::SCHEMA.to_owned(),
         target: start.to_string(),
+        cmp: scanner.cmp.map(|c| c.id().to_owned()),
+        baseline: None,
         site,
         policy_version: policy.policy.site.version.clone(),
         policy_hash: policy.hash.clone(),
@@ -119,6 +145,9 @@ pub async fn scan(options: &ScanOptions) -> anyhow::Result<ScanReport> {
 struct Scanner<'a> {
     cdp: &'a Cdp,
     policy: &'a LoadedPolicy,
+    known: &'a KnownCookies,
+    /// The banner operated; `None` when the page has none the scanner knows.
+    cmp: Option<Cmp>,
     findings: Vec<Finding>,
     checks: Vec<Check>,
     undeclared: BTreeMap<(String, String, String), Undeclared>,
@@ -143,7 +172,7 @@ impl<'a> Scanner<'a> {
             attempted += 1;
             let no_choice = match first.take() {
                 Some(raw) => raw,
-                None => match visit::run(self.cdp, &page, &Decision::NoChoice).await {
+                None => match visit::run(self.cdp, &page, &Decision::NoChoice, self.cmp).await {
                     Ok(raw) => raw,
                     Err(error) => {
                         self.unreachable(&page, &error);
@@ -163,7 +192,14 @@ impl<'a> Scanner<'a> {
 
     async fn scan_page(&mut self, page: &str, no_choice: RawVisit) -> PageScan {
         let mut visits = vec![self.judge(page, &Decision::NoChoice, &no_choice)];
-        let shown = banner::check(page, no_choice.banner.as_ref(), &mut self.checks);
+        let Some(cmp) = self.cmp else {
+            self.findings.push(banner::not_available(page));
+            return PageScan {
+                url: page.to_owned(),
+                visits,
+            };
+        };
+        let shown = banner::check(page, cmp, no_choice.banner.as_ref(), &mut self.checks);
         if !shown {
             // Without a banner no decision can be made; the check says so.
             return PageScan {
@@ -184,7 +220,7 @@ impl<'a> Scanner<'a> {
         );
         let cdp = self.cdp;
         let raws: Vec<_> = futures::stream::iter(&decisions)
-            .map(|decision| visit::run(cdp, page, decision))
+            .map(|decision| visit::run(cdp, page, decision, Some(cmp)))
             .buffered(PARALLEL_VISITS)
             .collect()
             .await;
@@ -198,7 +234,10 @@ impl<'a> Scanner<'a> {
                 }
             };
             let mut record = self.judge(page, &decision, &raw);
-            record.receipt = Some(self.receipt(page, &decision, &record.granted, &raw).await);
+            // Only our banner records decisions on a server we can ask.
+            if cmp == Cmp::Nexxt {
+                record.receipt = Some(self.receipt(page, &decision, &record.granted, &raw).await);
+            }
             if raw.withdrawal_control != Some(true) {
                 without_control.push(decision.label());
             }
@@ -236,42 +275,52 @@ impl<'a> Scanner<'a> {
     }
 
     /// Adds what `record` saw that the policy does not declare to the list
-    /// for the owner, once per thing, with every visit that saw it.
+    /// for the owner, once per thing, with every visit that saw it, the
+    /// longest lifetime it was seen with, and what the known-cookie data
+    /// says it is.
     fn note_undeclared(&mut self, record: &report::VisitRecord, seen_at: &str) {
-        let owned = |kind: &str, name: &str, domain: &str| {
-            (kind.to_owned(), name.to_owned(), domain.to_owned())
-        };
-        let undeclared: BTreeSet<(String, String, String)> = record
-            .cookies
+        let mut undeclared: BTreeMap<(String, String, String), Option<i64>> = BTreeMap::new();
+        for cookie in record.cookies.iter().filter(|c| c.vendor.is_none()) {
+            let key = (
+                "cookie".to_owned(),
+                cookie.name.clone(),
+                cookie.domain.clone(),
+            );
+            undeclared.insert(key, cookie.lifetime_seconds);
+        }
+        for (kind, _, items) in record.stores() {
+            for item in items.iter().filter(|s| s.vendor.is_none()) {
+                undeclared.insert((kind.to_owned(), item.key.clone(), String::new()), None);
+            }
+        }
+        for request in record
+            .third_party_requests
             .iter()
-            .filter(|c| c.vendor.is_none())
-            .map(|c| owned("cookie", &c.name, &c.domain))
-            .chain(
-                record
-                    .local_storage
-                    .iter()
-                    .filter(|s| s.vendor.is_none())
-                    .map(|s| owned("local_storage", &s.key, "")),
-            )
-            .chain(
-                record
-                    .third_party_requests
-                    .iter()
-                    .filter(|r| r.vendor.is_none())
-                    .map(|r| owned("host", &r.host, &r.host)),
-            )
-            .collect();
-        for (kind, name, domain) in undeclared {
-            self.undeclared
+            .filter(|r| r.vendor.is_none())
+        {
+            let key = (
+                "host".to_owned(),
+                request.host.clone(),
+                request.host.clone(),
+            );
+            undeclared.insert(key, None);
+        }
+        for ((kind, name, domain), lifetime) in undeclared {
+            let entry = self
+                .undeclared
                 .entry((kind.clone(), name.clone(), domain.clone()))
                 .or_insert_with(|| Undeclared {
+                    known: self
+                        .known
+                        .classify(&kind, &name, &domain, &self.policy.policy),
                     kind,
                     name,
                     domain,
                     seen: Vec::new(),
-                })
-                .seen
-                .push(seen_at.to_owned());
+                    lifetime_seconds: None,
+                });
+            entry.lifetime_seconds = entry.lifetime_seconds.max(lifetime);
+            entry.seen.push(seen_at.to_owned());
         }
     }
 
@@ -296,23 +345,14 @@ impl<'a> Scanner<'a> {
             (Some(id), Some(token)) => self.ledger_holds(id, token, &expected).await,
             _ => false,
         };
-        let recorded = status == 201 && granted == expected && in_ledger;
-        let detail = match (&raw.decided, status) {
-            (Some(outcome), _) if outcome != "ok" => {
-                format!("the decision could not be made: {outcome}")
-            }
-            (_, 0) => "no POST /v1/consents was sent for the decision".to_owned(),
-            _ if recorded => format!(
-                "201; token grants {}; the server's history of {} ends with this decision",
-                join(&granted),
-                consent_id.as_deref().unwrap_or("?")
-            ),
-            _ => format!(
-                "status {status}; token grants [{}], expected [{}]; in the ledger: {in_ledger}",
-                join(&granted),
-                join(&expected)
-            ),
+        let answer = banner::Answer {
+            decided: raw.decided.as_deref(),
+            status,
+            consent_id: consent_id.as_deref(),
+            granted: &granted,
+            in_ledger,
         };
+        let (recorded, detail) = answer.judge(&expected);
         banner::record(page, decision, recorded, detail, &mut self.checks);
         Receipt {
             status,
@@ -435,8 +475,4 @@ fn same_origin_links(start: &url::Url, links: &[String]) -> Vec<String> {
             u.to_string()
         })
         .collect()
-}
-
-fn join(items: &BTreeSet<String>) -> String {
-    items.iter().cloned().collect::<Vec<_>>().join(", ")
 }

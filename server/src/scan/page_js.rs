@@ -5,9 +5,13 @@
 /// Name of the binding the hook reports through (`Runtime.addBinding`).
 pub const BINDING: &str = "__nexxtScanRecord";
 
-/// Installed before any of the page's scripts: reports every cookie written
-/// through `document.cookie` and every `localStorage` key set, with the
-/// scripts on the stack at that moment.
+/// Installed before any of the page's scripts: reports, with the scripts on
+/// the stack at that moment, every cookie written through `document.cookie`,
+/// every `localStorage`/`sessionStorage` key set, IndexedDB database and
+/// Cache Storage cache opened, service worker registered, beacon sent
+/// (`sendBeacon`, `fetch` with `keepalive`), and the calls fingerprinting
+/// scripts make: canvas read-back, an `AudioContext`, WebGL's unmasked
+/// renderer and vendor strings. Each wrapper calls the original unchanged.
 pub const HOOK: &str = r#"(function () {
   var report = window.__nexxtScanRecord;
   if (!report) return;
@@ -19,6 +23,16 @@ pub const HOOK: &str = r#"(function () {
   function send(kind, name) {
     try { report(JSON.stringify({kind: kind, name: name, by: scripts()})); } catch (e) {}
   }
+  function absolute(u) { try { return new URL(String(u), location.href).href; } catch (e) { return String(u); } }
+  function wrap(proto, method, kind, name) {
+    var original = proto && proto[method];
+    if (typeof original !== "function") return;
+    proto[method] = function () {
+      try { var n = name(arguments, this); if (n !== null) send(kind, n); } catch (e) {}
+      return original.apply(this, arguments);
+    };
+  }
+  function first(a) { return String(a[0]); }
   var cookie = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   if (cookie && cookie.set) {
     Object.defineProperty(Document.prototype, "cookie", {
@@ -29,81 +43,60 @@ pub const HOOK: &str = r#"(function () {
   }
   var setItem = Storage.prototype.setItem;
   Storage.prototype.setItem = function (k) {
-    try { if (this === window.localStorage) send("local_storage", String(k)); } catch (e) {}
+    try {
+      if (this === window.localStorage) send("local_storage", String(k));
+      else if (this === window.sessionStorage) send("session_storage", String(k));
+    } catch (e) {}
     return setItem.apply(this, arguments);
   };
+  wrap(window.IDBFactory && IDBFactory.prototype, "open", "indexed_db", first);
+  wrap(window.CacheStorage && CacheStorage.prototype, "open", "cache_storage", first);
+  wrap(window.ServiceWorkerContainer && ServiceWorkerContainer.prototype, "register", "service_worker",
+    function (a) { return absolute(a[0]).split(/[?#]/)[0]; });
+  wrap(Navigator.prototype, "sendBeacon", "beacon", function (a) { return absolute(a[0]); });
+  var fetch = window.fetch;
+  if (fetch) window.fetch = function (input, init) {
+    try { if (init && init.keepalive) send("beacon", absolute(input && input.url || input)); } catch (e) {}
+    return fetch.apply(this, arguments);
+  };
+  function fixed(label) { return function () { return label; }; }
+  wrap(window.HTMLCanvasElement && HTMLCanvasElement.prototype, "toDataURL", "fingerprint", fixed("canvas toDataURL"));
+  wrap(window.HTMLCanvasElement && HTMLCanvasElement.prototype, "toBlob", "fingerprint", fixed("canvas toBlob"));
+  wrap(window.CanvasRenderingContext2D && CanvasRenderingContext2D.prototype, "getImageData", "fingerprint", fixed("canvas getImageData"));
+  function unmasked(a) { return a[0] === 0x9245 ? "WebGL unmasked vendor" : a[0] === 0x9246 ? "WebGL unmasked renderer" : null; }
+  wrap(window.WebGLRenderingContext && WebGLRenderingContext.prototype, "getParameter", "fingerprint", unmasked);
+  wrap(window.WebGL2RenderingContext && WebGL2RenderingContext.prototype, "getParameter", "fingerprint", unmasked);
+  ["AudioContext", "OfflineAudioContext", "webkitAudioContext"].forEach(function (name) {
+    var Original = window[name];
+    if (typeof Original !== "function" || typeof Proxy !== "function") return;
+    window[name] = new Proxy(Original, {construct: function (target, args, newTarget) {
+      send("fingerprint", name);
+      return Reflect.construct(target, args, newTarget);
+    }});
+  });
 })();"#;
 
-/// The banner as a visitor meets it: shown or not, the first layer's accept
-/// and reject buttons as rendered, and every category switch.
-pub const BANNER: &str = r#"(function () {
-  var b = document.getElementById("nx-consent");
-  if (!b) return null;
-  function visible(e) {
-    if (!e || e.closest("[hidden]")) return false;
-    var r = e.getBoundingClientRect(), s = getComputedStyle(e);
-    return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none" && s.opacity !== "0";
-  }
-  function describe(e) {
-    if (!e) return null;
-    var r = e.getBoundingClientRect(), s = getComputedStyle(e);
-    return {visible: visible(e), width: Math.round(r.width), height: Math.round(r.height),
-      font_size: s.fontSize, font_weight: s.fontWeight, color: s.color,
-      background: s.backgroundColor, text: e.textContent.trim()};
-  }
-  var first = b.querySelector(".nx-layer");
+/// What the page keeps on the device besides cookies, by kind: storage
+/// keys, IndexedDB databases, Cache Storage caches and service worker
+/// scripts. A kind the browser refuses here is empty.
+pub const STORES: &str = r#"(async function () {
+  function keys(store) { try { return Object.keys(window[store]); } catch (e) { return []; } }
+  async function safely(f) { try { return await f(); } catch (e) { return []; } }
   return {
-    visible: visible(b),
-    accept: describe(first && first.querySelector('[data-a="accept"]')),
-    reject: describe(first && first.querySelector('[data-a="reject"]')),
-    toggles: Array.prototype.map.call(b.querySelectorAll("input[data-c]"), function (i) {
-      return {category: i.getAttribute("data-c"), checked: i.checked, disabled: i.disabled};
+    local_storage: keys("localStorage"),
+    session_storage: keys("sessionStorage"),
+    indexed_db: await safely(async function () {
+      return (await indexedDB.databases()).map(function (d) { return d.name; });
+    }),
+    cache_storage: await safely(function () { return caches.keys(); }),
+    service_worker: await safely(async function () {
+      return (await navigator.serviceWorker.getRegistrations()).map(function (r) {
+        var w = r.active || r.waiting || r.installing;
+        return (w ? w.scriptURL : r.scope).split(/[?#]/)[0];
+      });
     })
   };
 })()"#;
-
-/// Makes a decision the way a visitor would: `accept` or `reject` on the
-/// first layer, or `only` a category through the settings layer. Returns
-/// `ok` or what was missing.
-pub fn decide(action: &str, category: &str) -> String {
-    format!(
-        r#"(function (action, only) {{
-  var b = document.getElementById("nx-consent");
-  if (!b) return "no banner";
-  var layers = b.querySelectorAll(".nx-layer"), first = layers[0], second = layers[1];
-  function button(layer, a) {{ return layer && layer.querySelector('[data-a="' + a + '"]'); }}
-  if (action !== "only") {{
-    var direct = button(first, action);
-    if (!direct) return "no " + action + " button on the first layer";
-    direct.click();
-    return "ok";
-  }}
-  var settings = button(first, "settings");
-  if (settings) settings.click();
-  Array.prototype.forEach.call(second.querySelectorAll("input[data-c]"), function (i) {{
-    if (!i.disabled && i.checked !== (i.getAttribute("data-c") === only)) i.click();
-  }});
-  var save = button(second, "save");
-  if (!save) return "no save button in the settings";
-  save.click();
-  return "ok";
-}})({}, {})"#,
-        serde_json::Value::from(action),
-        serde_json::Value::from(category)
-    )
-}
-
-/// Whether the page offers a visible way back to the settings.
-pub const WITHDRAWAL_CONTROL: &str = r#"(function () {
-  var e = document.getElementById("nx-reopen");
-  if (!e) return false;
-  var r = e.getBoundingClientRect(), s = getComputedStyle(e);
-  return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
-})()"#;
-
-/// The page's `localStorage` keys.
-pub const STORAGE_KEYS: &str =
-    "(function () { try { return Object.keys(localStorage); } catch (e) { return []; } })()";
 
 /// Every link of the page, absolute.
 pub const LINKS: &str = r#"Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.href; })"#;

@@ -16,6 +16,11 @@ pub struct ScanReport {
     pub schema: String,
     /// The URL the scan started from.
     pub target: String,
+    /// The banner found and operated (`nexxt-consent`,
+    /// `vanilla-cookieconsent`, `klaro`); none when the page has none the
+    /// scanner knows, and then no banner check was made.
+    #[serde(default)]
+    pub cmp: Option<String>,
     pub site: String,
     /// The policy the scan compared against (local files).
     pub policy_version: String,
@@ -33,6 +38,9 @@ pub struct ScanReport {
     /// declare: for the owner to classify.
     pub undeclared: Vec<Undeclared>,
     pub pages: Vec<PageScan>,
+    /// With `--baseline`: what is new or gone since that report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<super::baseline::Changes>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,13 +102,63 @@ pub struct Check {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Undeclared {
-    /// `cookie`, `local_storage` or `host`.
+    /// `cookie`, `local_storage`, `session_storage`, `indexed_db`,
+    /// `cache_storage`, `service_worker` or `host`.
     pub kind: String,
     pub name: String,
     /// Cookie domain or request host.
     pub domain: String,
     /// `page · visit` where it was seen, in scan order.
     pub seen: Vec<String>,
+    /// The longest lifetime a cookie was seen with, in seconds; none for a
+    /// session cookie and for other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_seconds: Option<i64>,
+    /// What the known-cookie data says it is.
+    #[serde(flatten)]
+    pub known: Classification,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Known {
+    Known,
+    #[default]
+    Unknown,
+}
+
+/// A classification by the known-cookie data (`classification` = `known`),
+/// or nothing but `classification` = `unknown`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Classification {
+    #[serde(default)]
+    pub classification: Known,
+    /// `name`, `prefix` or `domain`: how the entry was matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_by: Option<String>,
+    /// The entry's name (a prefix when matched by prefix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// `necessary`, `functional`, `analytics` or `marketing`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likely_category: Option<String>,
+    /// The site's category for that kind of use, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// The retention as the data states it…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+    /// …and as a policy lifetime (`13mo`), when it reads as one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,7 +179,21 @@ pub struct VisitRecord {
     pub granted: Vec<String>,
     pub cookies: Vec<CookieSeen>,
     pub local_storage: Vec<StorageSeen>,
+    #[serde(default)]
+    pub session_storage: Vec<StorageSeen>,
+    /// IndexedDB databases, by name.
+    #[serde(default)]
+    pub indexed_db: Vec<StorageSeen>,
+    /// Cache Storage caches, by name.
+    #[serde(default)]
+    pub cache_storage: Vec<StorageSeen>,
+    /// Service workers, by script URL.
+    #[serde(default)]
+    pub service_workers: Vec<StorageSeen>,
     pub third_party_requests: Vec<RequestSeen>,
+    /// Fingerprinting calls made by third-party scripts.
+    #[serde(default)]
+    pub fingerprinting: Vec<FingerprintSeen>,
     /// The server's answer to the decision; none for `no_choice`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub receipt: Option<Receipt>,
@@ -159,6 +231,52 @@ pub struct RequestSeen {
     pub initiator: Option<String>,
     pub vendor: Option<String>,
     pub category: Option<String>,
+    /// `pixel` (an image of at most 100 bytes), `beacon` (`sendBeacon`,
+    /// `fetch` with `keepalive`, `<a ping>`) or `request` (anything else).
+    #[serde(default)]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FingerprintSeen {
+    /// `canvas toDataURL`, `canvas getImageData`, `canvas toBlob`,
+    /// `AudioContext`, `OfflineAudioContext`, `WebGL unmasked renderer`…
+    pub api: String,
+    /// The third-party script that made the call.
+    pub script: String,
+    pub host: String,
+    pub vendor: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The kinds of device storage besides cookies: the report's field, the
+/// rules' stem and the words for people.
+pub const STORE_KINDS: [(&str, &str); 5] = [
+    ("local_storage", "localStorage key"),
+    ("session_storage", "sessionStorage key"),
+    ("indexed_db", "IndexedDB database"),
+    ("cache_storage", "Cache Storage cache"),
+    ("service_worker", "service worker"),
+];
+
+impl VisitRecord {
+    /// Each kind of device storage with what was seen of it, in
+    /// [`STORE_KINDS`] order.
+    pub fn stores(&self) -> [(&'static str, &'static str, &[StorageSeen]); 5] {
+        let seen = [
+            &self.local_storage,
+            &self.session_storage,
+            &self.indexed_db,
+            &self.cache_storage,
+            &self.service_workers,
+        ];
+        let mut i = 0;
+        seen.map(|items| {
+            let (kind, words) = STORE_KINDS[i];
+            i += 1;
+            (kind, words, items.as_slice())
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

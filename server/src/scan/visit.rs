@@ -4,9 +4,11 @@
 use std::time::{Duration, Instant};
 
 use policies::SitePolicy;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::cdp::{Cdp, Event};
+use super::cmp::{self, Cmp};
 use super::page_js;
 use super::tab::Tab;
 
@@ -63,10 +65,15 @@ impl Decision {
     }
 }
 
-/// What one visit observed.
-#[derive(Debug, Default)]
+/// What one visit observed. Fixtures of the judging rules are written in
+/// this shape (JSON), which is why it deserializes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct RawVisit {
-    /// [`page_js::BANNER`] on arrival; `None` when no banner appeared.
+    /// The banner the page has, detected or as `--cmp` says.
+    #[serde(skip)]
+    pub cmp: Option<Cmp>,
+    /// [`Cmp::banner_js`] on arrival; `None` when no banner appeared.
     pub banner: Option<Value>,
     /// Links of the page, for the crawl.
     pub links: Vec<String>,
@@ -76,26 +83,44 @@ pub struct RawVisit {
     pub receipt: Option<(u16, String)>,
     /// After the decision and a reload: a way back to the settings shown.
     pub withdrawal_control: Option<bool>,
-    pub storage_keys: Vec<String>,
+    /// [`page_js::STORES`] at the end of the visit.
+    pub stores: Stores,
     /// From `Storage.getCookies`.
     pub cookies: Vec<Value>,
     /// Every protocol event, in order.
     pub events: Vec<Event>,
 }
 
+/// What a page keeps on the device besides cookies, by kind.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Stores {
+    pub local_storage: Vec<String>,
+    pub session_storage: Vec<String>,
+    pub indexed_db: Vec<String>,
+    pub cache_storage: Vec<String>,
+    pub service_worker: Vec<String>,
+}
+
 /// How long the banner (fetched as wasm after the page loads) may take to appear.
 const BANNER_WAIT: Duration = Duration::from_secs(10);
 
-/// Visits `url` as a new visitor and makes `decision`.
+/// Visits `url` as a new visitor and makes `decision` on the banner of
+/// `cmp` (detected when `None`).
 ///
 /// # Errors
 /// When the page cannot be loaded or Chromium fails.
-pub async fn run(cdp: &Cdp, url: &str, decision: &Decision) -> anyhow::Result<RawVisit> {
+pub async fn run(
+    cdp: &Cdp,
+    url: &str,
+    decision: &Decision,
+    cmp: Option<Cmp>,
+) -> anyhow::Result<RawVisit> {
     let mut tab = Tab::open(cdp, true).await?;
     if *decision == Decision::AcceptAllWithGpc {
         tab.send_gpc().await?;
     }
-    let result = observe(&mut tab, url, decision).await;
+    let result = observe(&mut tab, url, decision, cmp).await;
     let events = std::mem::take(&mut tab.events);
     tab.close().await;
     let mut raw = result?;
@@ -103,10 +128,17 @@ pub async fn run(cdp: &Cdp, url: &str, decision: &Decision) -> anyhow::Result<Ra
     Ok(raw)
 }
 
-async fn observe(tab: &mut Tab<'_>, url: &str, decision: &Decision) -> anyhow::Result<RawVisit> {
+async fn observe(
+    tab: &mut Tab<'_>,
+    url: &str,
+    decision: &Decision,
+    cmp: Option<Cmp>,
+) -> anyhow::Result<RawVisit> {
     tab.navigate(url).await?;
+    let (cmp, banner) = wait_for_banner(tab, cmp).await?;
     let mut raw = RawVisit {
-        banner: wait_for_banner(tab).await?,
+        cmp,
+        banner,
         links: serde_json::from_value(tab.eval(page_js::LINKS).await?).unwrap_or_default(),
         ..RawVisit::default()
     };
@@ -116,27 +148,51 @@ async fn observe(tab: &mut Tab<'_>, url: &str, decision: &Decision) -> anyhow::R
         Decision::AcceptAll | Decision::AcceptAllWithGpc => Some(("accept", "")),
         Decision::Only(category) => Some(("only", category.as_str())),
     };
-    if let Some((action, category)) = action.filter(|_| raw.banner.is_some()) {
-        let outcome = tab.eval(&page_js::decide(action, category)).await?;
-        raw.decided = Some(outcome.as_str().unwrap_or("no answer").to_owned());
+    let cmp = cmp.filter(|_| raw.banner.is_some());
+    if let (Some((action, category)), Some(cmp)) = (action, cmp) {
+        raw.decided = Some(decide(tab, cmp, action, category).await?);
         tab.settle(false).await;
         raw.receipt = receipt(tab).await;
         tab.reload().await?;
-        raw.withdrawal_control = Some(tab.eval(page_js::WITHDRAWAL_CONTROL).await? == true);
+        raw.withdrawal_control = Some(tab.eval(&cmp.withdrawal_js()).await? == true);
     }
-    raw.storage_keys =
-        serde_json::from_value(tab.eval(page_js::STORAGE_KEYS).await?).unwrap_or_default();
+    raw.stores = serde_json::from_value(tab.eval(page_js::STORES).await?).unwrap_or_default();
     raw.cookies = tab.cookies().await?;
     Ok(raw)
 }
 
-async fn wait_for_banner(tab: &Tab<'_>) -> anyhow::Result<Option<Value>> {
+/// Runs the banner's decision script, step by step where opening the
+/// settings builds them; answers `ok` or what was missing.
+async fn decide(tab: &Tab<'_>, cmp: Cmp, action: &str, category: &str) -> anyhow::Result<String> {
+    for step in 0..3 {
+        let outcome = tab.eval(&cmp.decide_js(action, category, step)).await?;
+        match outcome.as_str() {
+            Some("next") => tokio::time::sleep(Duration::from_millis(400)).await,
+            Some(outcome) => return Ok(outcome.to_owned()),
+            None => return Ok("no answer".to_owned()),
+        }
+    }
+    Ok("the settings did not open".to_owned())
+}
+
+/// Waits for the banner of `cmp`, or of whichever banner the page turns
+/// out to have, to be visible; gives up after [`BANNER_WAIT`].
+async fn wait_for_banner(
+    tab: &Tab<'_>,
+    cmp: Option<Cmp>,
+) -> anyhow::Result<(Option<Cmp>, Option<Value>)> {
     let started = Instant::now();
     loop {
-        let banner = tab.eval(page_js::BANNER).await?;
-        let shown = banner["visible"] == true;
-        if shown || started.elapsed() >= BANNER_WAIT {
-            return Ok(Some(banner).filter(|b| !b.is_null()));
+        let found = match cmp {
+            Some(cmp) => Some(cmp),
+            None => tab.eval(cmp::DETECT).await?.as_str().and_then(Cmp::from_id),
+        };
+        let banner = match found {
+            Some(found) => tab.eval(&found.banner_js()).await?,
+            None => Value::Null,
+        };
+        if banner["visible"] == true || started.elapsed() >= BANNER_WAIT {
+            return Ok((found, Some(banner).filter(|b| !b.is_null())));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

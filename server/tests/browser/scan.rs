@@ -228,7 +228,7 @@ async fn a_broken_copy_fails_and_names_every_fault() {
     finding(&report, "cookie_after_reject", "_fbp");
     finding(&report, "cookie_despite_gpc", "_fbp");
     // The pixel request to a host the policy gives to the Facebook Pixel.
-    let pixel = finding(&report, "request_before_consent", "localhost");
+    let pixel = finding(&report, "pixel_before_consent", "localhost");
     assert!(
         pixel["evidence"].to_string().contains("/pixel.gif"),
         "{pixel}"
