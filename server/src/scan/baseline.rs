@@ -193,7 +193,91 @@ fn changed(before: Option<i64>, after: Option<i64>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::changed;
+    use super::*;
+
+    /// A report with one visit that saw these cookies `(name, vendor,
+    /// lifetime)`, localStorage keys and hosts.
+    fn report(
+        cookies: &[(&str, Option<&str>, Option<i64>)],
+        keys: &[&str],
+        hosts: &[&str],
+    ) -> ScanReport {
+        let cookies: Vec<_> = cookies
+            .iter()
+            .map(|(name, vendor, life)| serde_json::json!({"name": name, "domain": "example.com", "party": "first", "lifetime_seconds": life, "set_by": [], "vendor": vendor, "category": null}))
+            .collect();
+        let keys: Vec<_> = keys
+            .iter()
+            .map(|k| serde_json::json!({"key": k, "set_by": [], "vendor": null, "category": null}))
+            .collect();
+        let hosts: Vec<_> = hosts
+            .iter()
+            .map(|h| serde_json::json!({"url": format!("https://{h}/"), "host": h, "initiator": null, "vendor": null, "category": null}))
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "schema": "nexxt-consent/scan-report/1", "target": "https://example.com/", "site": "www",
+            "policy_version": "1", "policy_hash": "h", "scanned_at": "2026-12-01T00:00:00Z",
+            "verdict": "pass", "summary": {"pages": 1, "visits": 1, "violations": 0, "warnings": 0, "checks_passed": 0, "checks_failed": 0},
+            "findings": [], "banner_checks": [], "undeclared": [],
+            "pages": [{"url": "https://example.com/", "visits": [{"kind": "accept_all", "label": "accept all", "granted": [],
+                "cookies": cookies, "local_storage": keys, "third_party_requests": hosts}]}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn new_gone_vendors_and_lifetimes_are_reported() {
+        let before = report(
+            &[
+                ("_ga", Some("google-analytics"), Some(700 * 86_400)),
+                ("old", None, None),
+            ],
+            &["kept"],
+            &["cdn.example"],
+        );
+        let mut after = report(
+            &[
+                ("_ga", Some("google-analytics"), Some(30 * 86_400)),
+                ("_fbp", Some("facebook-pixel"), Some(90 * 86_400)),
+                ("uid", None, Some(86_400)),
+            ],
+            &["kept", "ab_test"],
+            &["cdn.example", "t.tracker.example"],
+        );
+        compare(&mut after, &before);
+        let changes = after.baseline.as_ref().unwrap();
+        let names = |list: &[Change]| -> Vec<String> {
+            list.iter()
+                .map(|c| format!("{} {}", c.kind, c.name))
+                .collect()
+        };
+        assert_eq!(
+            names(&changes.new),
+            [
+                "cookie _fbp",
+                "cookie uid",
+                "host t.tracker.example",
+                "local_storage ab_test",
+                "vendor facebook-pixel"
+            ]
+        );
+        assert_eq!(names(&changes.gone), ["cookie old"]);
+        let undeclared: Vec<&str> = changes.new_undeclared().map(|c| c.name.as_str()).collect();
+        assert_eq!(undeclared, ["uid", "t.tracker.example", "ab_test"]);
+        assert_eq!(changes.lifetimes_changed.len(), 1);
+        assert_eq!(changes.lifetimes_changed[0].name, "_ga");
+        assert_eq!(
+            changes.lifetimes_changed[0].after_seconds,
+            Some(30 * 86_400)
+        );
+        let warned: Vec<&str> = after
+            .findings
+            .iter()
+            .filter(|f| f.rule == NEW_SINCE_BASELINE)
+            .map(|f| f.subject.as_str())
+            .collect();
+        assert_eq!(warned, ["uid", "t.tracker.example", "ab_test"]);
+    }
 
     #[test]
     fn lifetimes_change_beyond_jitter_only() {

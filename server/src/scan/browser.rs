@@ -58,6 +58,10 @@ impl Chromium {
                 "--disable-quic",
                 "--mute-audio",
                 "--window-size=1280,800",
+                // A visitor's browser, not an automated one: banners that
+                // hide from bots (vanilla-cookieconsent's `hideFromBots`)
+                // must show to the scanner as they do to people.
+                "--disable-blink-features=AutomationControlled",
             ])
             .arg(format!("--user-data-dir={}", profile.display()));
         if running_as_root() {

@@ -65,6 +65,16 @@ impl<'a> Tab<'a> {
         for domain in ["Page.enable", "Network.enable", "Runtime.enable"] {
             tab.call(domain, json!({})).await?;
         }
+        // Headless Chromium names itself `HeadlessChrome`; a visitor's says `Chrome`.
+        let version = cdp.call(None, "Browser.getVersion", json!({})).await?;
+        if let Some(agent) = version["userAgent"].as_str() {
+            let agent = agent.replace("HeadlessChrome", "Chrome");
+            tab.call(
+                "Network.setUserAgentOverride",
+                json!({ "userAgent": agent }),
+            )
+            .await?;
+        }
         if hooks {
             tab.call("Runtime.addBinding", json!({ "name": page_js::BINDING }))
                 .await?;

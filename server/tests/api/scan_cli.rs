@@ -42,3 +42,26 @@ fn only_http_urls_and_known_report_formats_are_accepted() {
         "--out report.txt: the file must end in .json or .html",
     );
 }
+
+#[test]
+fn unreadable_known_cookies_and_unknown_banners_are_refused() {
+    let path = std::env::var("PATH").unwrap_or_default();
+    fails_with(
+        &scan(
+            &[
+                "http://127.0.0.1:9/",
+                "--known-cookies",
+                "/nonexistent/own.csv",
+            ],
+            &path,
+        ),
+        "--known-cookies /nonexistent/own.csv: cannot read it",
+    );
+    let output = scan(&["http://127.0.0.1:9/", "--cmp", "cookiebot"], &path);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("nexxt-consent, vanilla-cookieconsent, klaro"),
+        "{stderr}"
+    );
+}

@@ -8,4 +8,7 @@ mod helpers;
 mod accessibility;
 mod banner;
 mod scan;
+mod scan_cmps;
+mod scan_policy;
+mod scan_storage;
 mod trust;

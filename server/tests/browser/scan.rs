@@ -15,7 +15,7 @@ use crate::helpers::{Backend, TestApp, spawn_app, spawn_on, temp_dir};
 
 /// Runs the scanner on `url`; returns its exit status, JSON report and HTML.
 /// On a blocking thread: the servers it scans run on this test's runtime.
-async fn scan(url: &str, extra: &[&str]) -> (Output, Value, String) {
+pub(crate) async fn scan(url: &str, extra: &[&str]) -> (Output, Value, String) {
     let url = url.to_owned();
     let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
     tokio::task::spawn_blocking(move || run_scan(&url, &extra))
@@ -51,11 +51,11 @@ fn run_scan(url: &str, extra: &[String]) -> (Output, Value, String) {
     (output, report, html)
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn rules(report: &Value) -> Vec<(String, String, String)> {
+pub(crate) fn rules(report: &Value) -> Vec<(String, String, String)> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -67,7 +67,7 @@ fn rules(report: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn finding<'r>(report: &'r Value, rule: &str, subject: &str) -> &'r Value {
+pub(crate) fn finding<'r>(report: &'r Value, rule: &str, subject: &str) -> &'r Value {
     report["findings"]
         .as_array()
         .unwrap()
@@ -300,7 +300,7 @@ async fn a_page_that_cannot_be_visited_makes_the_scan_incomplete_not_passed() {
 /// A copy of the demo on its own origin, serving `page`, and a consent
 /// server whose www policy accepts that origin and is changed by `edit`.
 /// Returns the copy's origin, the policy directory, and the servers.
-async fn copy_with_consent(
+pub(crate) async fn copy_with_consent(
     page: fn(&str, u16) -> String,
     edit: fn(String) -> String,
 ) -> (String, PathBuf, (TestApp, TestApp)) {
@@ -323,7 +323,7 @@ async fn copy_with_consent(
 
 /// The demo page as its own site would serve it: the loader from the
 /// consent server, no CSP nonce.
-fn demo_page(consent: &str) -> String {
+pub(crate) fn demo_page(consent: &str) -> String {
     include_str!("../../../examples/www/index.html")
         .replace("{{lang}}", "nl")
         .replace(" nonce=\"{{nonce}}\"", "")
@@ -350,7 +350,7 @@ fn page_linking_a_download(consent: &str, _port: u16) -> String {
 /// Serves `page(consent server, own port)` at `/`, the demo's stubs, and a
 /// `/download` that a browser saves instead of showing. `consent` is filled
 /// in once the consent server runs, which needs this site's origin first.
-async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> String) -> String {
+pub(crate) async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> String) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let origin = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let port = listener.local_addr().unwrap().port();
@@ -374,11 +374,31 @@ async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> String) -> 
                 }),
             )
             .route(
-                "/broken.js",
-                web::get().to(|| async {
-                    HttpResponse::Ok()
-                        .content_type("text/javascript")
-                        .body(BROKEN_JS)
+                "/t/{file}",
+                web::get().to(|file: web::Path<String>| async move {
+                    match TEST_FILES.iter().find(|(name, _)| *name == file.as_str()) {
+                        Some((_, body)) => HttpResponse::Ok()
+                            .content_type("text/javascript")
+                            .body(*body),
+                        None => HttpResponse::NotFound().finish(),
+                    }
+                }),
+            )
+            .route(
+                "/cmps/{path:.*}",
+                web::get().to(|path: web::Path<String>| async move {
+                    let file = cmps_dir().join(path.as_str());
+                    let kind = if path.ends_with(".css") {
+                        "text/css"
+                    } else {
+                        "text/javascript"
+                    };
+                    match std::fs::read(&file) {
+                        Ok(body) if !path.contains("..") => {
+                            HttpResponse::Ok().content_type(kind).body(body)
+                        }
+                        _ => HttpResponse::NotFound().finish(),
+                    }
                 }),
             )
             .route(
@@ -403,6 +423,21 @@ async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> String) -> 
     origin
 }
 
+/// Where the tests' npm packages of other banners are installed
+/// (`npm install --prefix server/tests/browser/cmps`, as `.ci/run` does).
+pub(crate) fn cmps_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/cmps/node_modules")
+}
+
+/// Scripts the copies serve at `/t/NAME`: the faults and trackers under test.
+const TEST_FILES: &[(&str, &str)] = &[
+    ("broken.js", BROKEN_JS),
+    ("tracker.js", crate::scan_storage::TRACKER_JS),
+    ("sw.js", "self.addEventListener('fetch', function () {});"),
+    ("matomo.js", crate::scan_policy::MATOMO_JS),
+    ("clarity.js", crate::scan_policy::CLARITY_JS),
+];
+
 const BROKEN_JS: &str = r#"
 document.cookie = "visitor_uid=4242; Max-Age=31536000; Path=/";
 new MutationObserver(function () {
@@ -424,7 +459,7 @@ fn broken_page(consent: &str, port: u16) -> String {
         .replace(
             "</main>",
             &format!(
-                "<img alt=\"\" src=\"http://localhost:{port}/pixel.gif\">\n<script src=\"/broken.js\"></script>\n</main>"
+                "<img alt=\"\" src=\"http://localhost:{port}/pixel.gif\">\n<script src=\"/t/broken.js\"></script>\n</main>"
             ),
         )
 }
