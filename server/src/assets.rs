@@ -1,15 +1,12 @@
-//! The banner's files, built by `build.rs` from `banner-wasm/` and embedded,
-//! each served under a content hash so browsers may cache it forever.
+//! The banner's files, as built by `banner-pipeline` into `banner-wasm/dist/`
+//! and embedded by `build.rs`, each served under a content hash so browsers
+//! may cache it forever.
 
 use sha2::{Digest, Sha256};
 
 const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm_bg.wasm"));
 const GLUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm.js"));
 const CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner.css"));
-
-/// Whether the build had wasm-opt and esbuild, so the banner is as small
-/// as it gets.
-pub const OPTIMIZED: bool = matches!(env!("NEXXT_BANNER_OPTIMIZED").as_bytes(), b"1");
 
 /// One embedded file and the name it is served under.
 pub struct Asset {
