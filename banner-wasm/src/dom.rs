@@ -56,7 +56,10 @@ pub fn build(doc: &Document, cfg: &Config, on: &[bool], gpc: bool) -> (Element, 
     }
 
     let first = add(doc, &root, "div", "nx-layer", &none);
-    add(doc, &first, "h2", "nx-title", &cfg.text("title")).set_id("nx-title");
+    let title = add(doc, &first, "h2", "nx-title", &cfg.text("title"));
+    title.set_id("nx-title");
+    // Focusable by script only: the dialog opens on its heading.
+    js::set(&title, "tabindex", "-1");
     let body = add(doc, &first, "p", "nx-text", &cfg.text("body"));
     body.set_id("nx-body");
     js::append(&body, &JsValue::from_str(" "));
@@ -84,7 +87,8 @@ pub fn build(doc: &Document, cfg: &Config, on: &[bool], gpc: bool) -> (Element, 
 
     let second = add(doc, &root, "div", "nx-layer", &none);
     js::set(&second, "hidden", "");
-    add(doc, &second, "h2", "nx-title", &cfg.text("settings"));
+    let heading = add(doc, &second, "h2", "nx-title", &cfg.text("settings"));
+    js::set(&heading, "tabindex", "-1");
     for (category, on) in cfg.categories.iter().zip(on) {
         category_section(doc, cfg, &second, category, *on);
     }

@@ -120,10 +120,11 @@ pub fn show(
     Ok(())
 }
 
-/// Focuses the first button or switch of a layer (not the privacy link).
+/// Focuses a layer's heading, never a consent button: a keyboard user's
+/// first Enter must not decide anything, and Tab then starts at the text.
 fn focus_first(layer: &Element) {
-    if let Some(target) = js::first(layer, "button,input:not([disabled])") {
-        js::focus(&target);
+    if let Some(heading) = js::first(layer, "h2") {
+        js::focus(&heading);
     }
 }
 
@@ -179,9 +180,12 @@ impl Banner {
                 .as_ref()
                 .is_some_and(|a| a == AsRef::<Element>::as_ref(e))
         };
-        let wrap_to = if key.shift_key() && at(first) {
+        // From the heading (not itself in the Tab order) Shift+Tab must
+        // stay inside too.
+        let on_item = items.iter().any(&at);
+        let wrap_to = if key.shift_key() && (at(first) || !on_item) {
             last
-        } else if !key.shift_key() && at(last) {
+        } else if !key.shift_key() && (at(last) || !on_item) {
             first
         } else {
             return;

@@ -63,8 +63,20 @@ async fn nothing_runs_and_no_vendor_cookie_exists_before_a_choice() {
     assert_eq!(first[2]["analytics_storage"], "denied");
     assert_eq!(first[2]["ad_user_data"], "denied");
     assert_eq!(first[2]["security_storage"], "granted");
-    let toggles = b.js("return [...document.querySelectorAll('#nx-consent input')].filter(i => i.checked && !i.disabled).length").await;
-    assert_eq!(toggles, 0, "no pre-ticked boxes");
+    let toggles = b
+        .js("return [...document.querySelectorAll('#nx-consent input')].map(i => [i.getAttribute('data-c'), i.checked, i.disabled])")
+        .await;
+    assert_eq!(
+        toggles,
+        json!([
+            ["necessary", true, true],
+            ["analytics", false, false],
+            ["experience", false, false],
+            ["marketing", false, false],
+            ["support", false, false]
+        ]),
+        "one switch per category, only necessary on (and fixed): no pre-ticked boxes"
+    );
 }
 
 #[tokio::test]
@@ -311,8 +323,14 @@ async fn gpc_keeps_marketing_off_and_says_so() {
         .await;
     assert_eq!(notice, true, "the banner says the signal was honoured");
     b.choose("accept").await;
-    let ran = b.stubs_ran(4).await;
-    assert!(ran.get("facebook-pixel").is_none(), "{ran}");
+    b.stubs_ran(4).await;
+    // Settled: nothing else starts later.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        b.stubs().await,
+        json!({"google-analytics": 1, "hotjar": 1, "vwo": 1, "intercom": 1}),
+        "exactly the tags outside marketing ran, once each"
+    );
     let token = b.token().await;
     let events = history(&app, &token).await["events"].clone();
     assert_eq!(events[0]["gpc"], true);
@@ -360,16 +378,31 @@ async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
     b.banner_shown().await;
     assert_eq!(
         b.focused().await,
-        "button:accept",
-        "focus moves into the banner"
+        "h2:Cookies op nexxtjourneys.com",
+        "the dialog opens on its heading, not on a consent button"
     );
+    b.keys(ENTER).await;
+    assert!(
+        b.cookie("nexxt_consent").await.is_none(),
+        "Enter on arrival decides nothing"
+    );
+    b.banner_shown().await;
+    b.keys(TAB).await;
+    assert_eq!(
+        b.focused().await,
+        "a:Privacyverklaring",
+        "Tab starts at the text"
+    );
+    b.keys(TAB).await;
+    assert_eq!(b.focused().await, "button:accept");
     b.keys(TAB).await;
     assert_eq!(b.focused().await, "button:reject");
     b.keys(TAB).await;
     assert_eq!(b.focused().await, "button:settings");
     b.keys(TAB).await;
-    assert!(
-        b.focused().await.starts_with("a:"),
+    assert_eq!(
+        b.focused().await,
+        "a:Privacyverklaring",
         "wraps to the privacy link, not the page"
     );
     b.keys(SHIFT_TAB).await;
@@ -377,20 +410,42 @@ async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
     b.keys(ENTER).await;
     assert_eq!(
         b.focused().await,
+        "h2:Instellingen",
+        "settings open on their heading"
+    );
+    b.keys(SHIFT_TAB).await;
+    assert_eq!(
+        b.focused().await,
+        "button:reject",
+        "Shift+Tab from the heading stays in the dialog"
+    );
+    b.keys(TAB).await;
+    assert_eq!(
+        b.focused().await,
+        "summary:Partijen en cookies",
+        "wraps to the top: the necessary cookies' list"
+    );
+    b.keys(TAB).await;
+    assert_eq!(
+        b.focused().await,
         "input:analytics",
-        "settings open on the first switch"
+        "then the first switch"
     );
     b.keys(" ").await;
     b.keys(ESCAPE).await;
     assert_eq!(
         b.focused().await,
-        "button:accept",
+        "h2:Cookies op nexxtjourneys.com",
         "Escape closes the settings only"
     );
     assert!(
         b.cookie("nexxt_consent").await.is_none(),
         "Escape is not consent"
     );
+    assert_eq!(app.event_count().await, 0, "nothing was recorded");
+    b.keys(TAB).await;
+    b.keys(TAB).await;
+    assert_eq!(b.focused().await, "button:accept");
     b.keys(ENTER).await;
     b.stubs_ran(8).await;
 }

@@ -165,14 +165,19 @@ impl Browser {
             .expect("script runs")
     }
 
-    /// Waits for the banner and returns once it is shown.
+    /// Waits until the banner is shown: the dialog and the three buttons of
+    /// its open layer rendered with a size, not merely in the DOM.
     pub async fn banner_shown(&self) {
-        eventually("the banner", || async {
-            self.client
-                .find(Locator::Css("#nx-consent"))
-                .await
-                .ok()
-                .map(|_| ())
+        eventually("the banner, visible with its buttons", || async {
+            let shown = self
+                .js("var b = document.getElementById('nx-consent'); if (!b) return false; \
+                     var l = b.querySelector('.nx-layer:not([hidden])'); if (!l) return false; \
+                     var seen = (e) => { var r = e.getBoundingClientRect(); \
+                       return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; }; \
+                     var buttons = [...l.querySelectorAll('button[data-a]')]; \
+                     return seen(b) && buttons.length === 3 && buttons.every(seen);")
+                .await;
+            (shown == true).then_some(())
         })
         .await;
     }
@@ -227,9 +232,26 @@ impl Browser {
         .await
     }
 
+    /// Types `keys` (WebDriver key codes for Tab, Enter…) into whatever has
+    /// focus, as a keyboard does: a modifier (Shift) is held down until the
+    /// end. Works on any focused element, a heading as much as an input.
     pub async fn keys(&self, keys: &str) {
-        let active = self.client.active_element().await.unwrap();
-        active.send_keys(keys).await.unwrap();
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        const MODIFIERS: [char; 3] = ['\u{e008}', '\u{e009}', '\u{e00a}'];
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        let mut held = Vec::new();
+        for key in keys.chars() {
+            actions = actions.then(KeyAction::Down { value: key });
+            if MODIFIERS.contains(&key) {
+                held.push(key);
+            } else {
+                actions = actions.then(KeyAction::Up { value: key });
+            }
+        }
+        for key in held.into_iter().rev() {
+            actions = actions.then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await.unwrap();
     }
 
     /// The active element's outer description, e.g. `button:accept`.
