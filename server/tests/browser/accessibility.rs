@@ -118,3 +118,50 @@ async fn banner_meets_wcag_aa_on_both_layers() {
         "the page below did not move for the banner"
     );
 }
+
+/// axe-core's rules for WCAG 2.0, 2.1 and 2.2, levels A and AA.
+const AXE_RUN: &str = "const done = arguments[0]; \
+  axe.run(document.getElementById('nx-consent'), {runOnly: {type: 'tag', values: \
+    ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']}}) \
+  .then((r) => done({passes: r.passes.length, violations: r.violations.map((v) => \
+    ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' '))}))})) \
+  .catch((e) => done({error: String(e)}));";
+
+#[tokio::test]
+#[cfg_attr(
+    skip_browser_tests,
+    ignore = "Chromium or chromedriver is not installed"
+)]
+async fn axe_finds_no_wcag_violation_on_either_layer_on_desktop_and_mobile() {
+    if !crate::harness::npm_installed(&["axe-core/axe.min.js"]) {
+        return;
+    }
+    let Some(b) = browser().await else { return };
+    let axe =
+        std::fs::read_to_string(crate::harness::npm_dir().join("axe-core/axe.min.js")).unwrap();
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    for (width, height, device) in [(1280, 800, "desktop"), (390, 844, "mobile")] {
+        b.client.set_window_size(width, height).await.unwrap();
+        b.open(&app.url("/examples/www/")).await;
+        b.banner_shown().await;
+        b.js(&format!("{axe}\n;return typeof axe")).await;
+        for layer in ["first layer", "settings"] {
+            if layer == "settings" {
+                b.choose("settings").await;
+                b.js("document.querySelectorAll('#nx-consent details').forEach((d) => d.open = true)")
+                    .await;
+            }
+            let result = b.client.execute_async(AXE_RUN, vec![]).await.unwrap();
+            assert_eq!(result["error"], serde_json::Value::Null, "{result}");
+            assert!(
+                result["passes"].as_u64().unwrap() > 5,
+                "axe ran its rules on the {layer} ({device}): {result}"
+            );
+            assert_eq!(
+                result["violations"],
+                json!([]),
+                "WCAG 2.2 A/AA on the {layer}, {device} ({width}×{height})"
+            );
+        }
+    }
+}

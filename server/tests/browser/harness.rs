@@ -37,6 +37,30 @@ pub async fn chromium_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
     Some(BROWSERS.acquire().await.unwrap())
 }
 
+/// Where the browser tests' npm packages are installed (`npm install
+/// --prefix server/tests/browser/npm`, as `.ci/run` does).
+pub fn npm_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/npm/node_modules")
+}
+
+/// Whether these files of the npm packages are installed. A missing one
+/// fails the test under `CI=true`, else skips it loudly.
+pub fn npm_installed(files: &[&str]) -> bool {
+    if files.iter().all(|f| npm_dir().join(f).exists()) {
+        return true;
+    }
+    let install = "npm install --prefix server/tests/browser/npm";
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "CI=true but npm packages are missing: {install}"
+    );
+    eprintln!(
+        "\n!!! {} missing: test SKIPPED ({install})\n",
+        files.join(" or ")
+    );
+    false
+}
+
 /// Whether every Debian package's binary is in /usr/bin. A missing one
 /// fails the test under `CI=true`, else skips it loudly.
 fn installed(packages: &[&str]) -> bool {

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
-use crate::harness::chromium_slot;
+use crate::harness::{chromium_slot, npm_dir};
 use crate::helpers::policies_with_www;
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_on, temp_dir};
 
@@ -387,7 +387,7 @@ pub(crate) async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> 
             .route(
                 "/cmps/{path:.*}",
                 web::get().to(|path: web::Path<String>| async move {
-                    let file = cmps_dir().join(path.as_str());
+                    let file = npm_dir().join(path.as_str());
                     let kind = if path.ends_with(".css") {
                         "text/css"
                     } else {
@@ -421,12 +421,6 @@ pub(crate) async fn site(consent: Arc<OnceLock<String>>, page: fn(&str, u16) -> 
     .run();
     tokio::spawn(server);
     origin
-}
-
-/// Where the tests' npm packages of other banners are installed
-/// (`npm install --prefix server/tests/browser/cmps`, as `.ci/run` does).
-pub(crate) fn cmps_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/cmps/node_modules")
 }
 
 /// Scripts the copies serve at `/t/NAME`: the faults and trackers under test.

@@ -6,8 +6,8 @@
 
 use serde_json::Value;
 
-use crate::harness::chromium_slot;
-use crate::scan::{cmps_dir, copy_with_consent, finding, rules, scan, stderr};
+use crate::harness::{chromium_slot, npm_installed};
+use crate::scan::{copy_with_consent, finding, rules, scan, stderr};
 
 /// The demo's vendor stubs, each marked for the banner under test to
 /// release: `{0}` is the category, `{1}` the vendor.
@@ -95,6 +95,11 @@ fn no_banner_page(_consent: &str, _port: u16) -> String {
     )
 }
 
+const CMPS: &[&str] = &[
+    "vanilla-cookieconsent/dist/cookieconsent.umd.js",
+    "klaro/dist/klaro.js",
+];
+
 /// The www policy with the other banners' own cookies declared as necessary.
 fn declaring_banner_cookies(www: String) -> String {
     www.replacen(
@@ -104,28 +109,6 @@ fn declaring_banner_cookies(www: String) -> String {
          { name = \"nexxt_consent\"",
         1,
     )
-}
-
-/// The npm packages are there, or (announced) they are not and the test
-/// is skipped; under `CI=true` they must be.
-fn cmps_installed() -> bool {
-    let ok = [
-        "vanilla-cookieconsent/dist/cookieconsent.umd.js",
-        "klaro/dist/klaro.js",
-    ]
-    .iter()
-    .all(|f| cmps_dir().join(f).exists());
-    let install = "npm install --prefix server/tests/browser/cmps";
-    assert!(
-        ok || std::env::var("CI").map_or(true, |v| v != "true"),
-        "CI=true but the other banners are not installed: {install}"
-    );
-    if !ok {
-        eprintln!(
-            "\n!!! vanilla-cookieconsent and klaro missing: scanner CMP tests SKIPPED ({install})\n"
-        );
-    }
-    ok
 }
 
 fn check<'r>(report: &'r Value, name: &str) -> &'r Value {
@@ -177,7 +160,7 @@ async fn vanilla_cookieconsent_is_detected_operated_and_judged() {
     let Some(_slot) = chromium_slot().await else {
         return;
     };
-    if !cmps_installed() {
+    if !npm_installed(CMPS) {
         return;
     }
     let (output, report) = scan_copy(vanilla_page, &[]).await;
@@ -247,7 +230,7 @@ async fn klaro_is_detected_operated_and_its_coloured_buttons_judged() {
     let Some(_slot) = chromium_slot().await else {
         return;
     };
-    if !cmps_installed() {
+    if !npm_installed(CMPS) {
         return;
     }
     let (output, report) = scan_copy(klaro_page, &[]).await;
