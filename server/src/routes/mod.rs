@@ -8,6 +8,7 @@ mod bearer;
 mod consents;
 mod csp;
 mod examples;
+mod language;
 mod methods;
 mod my_consent;
 mod openapi;

@@ -27,6 +27,9 @@ struct Page<'a> {
     lang: &'a str,
     labels: &'a policies::SubjectLabels,
     privacy: &'a str,
+    /// `/privacy` of the consent's site, in this language.
+    privacy_href: String,
+    languages: Vec<super::language::Choice>,
     erased: bool,
     /// The erase form's CSRF token; empty when there is nothing to erase.
     csrf: String,
@@ -50,25 +53,47 @@ struct Row {
     shown: Option<super::receipt::Shown>,
 }
 
-fn statement<'a>(policies: &'a Policies, query: &LangQuery) -> (&'a str, &'a Statement) {
-    let lang = match query.lang.as_deref() {
-        Some("en") => "en",
-        _ => "nl",
-    };
-    let statement = policies
-        .0
-        .statement(lang)
-        .or_else(|| policies.0.statement("nl"));
-    (
-        lang,
-        statement.expect("the policy loader guarantees a statement per site language"),
-    )
+/// The page's language and its texts: `?lang=`, else the language the
+/// visitor used on the site, else their browser's, else the site's default
+/// (the site of their consent, or `www`).
+fn statement<'a>(
+    policies: &'a Policies,
+    request: &HttpRequest,
+    query: &LangQuery,
+    history: Option<&ConsentHistory>,
+) -> (String, &'a Statement, &'a policies::SitePolicy) {
+    let set = &policies.0;
+    let site = history
+        .and_then(|h| set.site(&h.site))
+        .or_else(|| set.site("www"))
+        .or_else(|| set.sites().next())
+        .expect("the policy loader guarantees a site");
+    let site = &site.policy;
+    let offered: Vec<String> = site
+        .site
+        .languages
+        .iter()
+        .filter(|l| set.statement(l).is_some())
+        .cloned()
+        .collect();
+    let locale = history.and_then(|h| h.events.iter().rev().find_map(|e| e.locale.as_deref()));
+    let lang = super::language::choose(
+        query.lang.as_deref(),
+        locale,
+        request,
+        &offered,
+        &site.site.default_language,
+    );
+    let statement = set
+        .statement(&lang)
+        .or_else(|| set.statement(&site.site.default_language))
+        .expect("the policy loader guarantees a statement per site language");
+    (lang, statement, site)
 }
 
 fn render(
     pages: &Pages,
-    lang: &str,
-    statement: &Statement,
+    (lang, statement, site): (&str, &Statement, &policies::SitePolicy),
     history: Option<&ConsentHistory>,
     erased: bool,
     csrf: String,
@@ -79,6 +104,16 @@ fn render(
     let shown = |e: &StoredEvent| {
         let proof = documents.iter().find(|p| p.hash == e.policy_hash)?;
         super::receipt::shown(&proof.document, lang, &e.choices)
+    };
+    // Without the archived document, the current policy's names; an id
+    // only for a category the site no longer has.
+    let name_of = |id: &String| {
+        site.categories
+            .iter()
+            .find(|c| &c.id == id)
+            .and_then(|c| c.name.get(lang).or_else(|| c.name.values().next()))
+            .cloned()
+            .unwrap_or_else(|| id.clone())
     };
     let rows = events
         .iter()
@@ -95,7 +130,10 @@ fn render(
                 .cloned()
                 .unwrap_or_else(|| e.action.clone()),
             granted: shown(e).map_or_else(
-                || e.granted().join(", "),
+                || {
+                    let names: Vec<String> = e.granted().iter().map(name_of).collect();
+                    names.join(", ")
+                },
                 |s| {
                     let on = s.categories.iter().filter(|c| c.on);
                     on.map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
@@ -105,10 +143,13 @@ fn render(
             url: e.url.clone(),
         })
         .collect();
+    let offered: Vec<String> = site.site.languages.clone();
     let page = Page {
         lang,
         labels,
         privacy: &statement.title,
+        privacy_href: format!("/privacy?site={}&lang={lang}", site.site.id),
+        languages: super::language::switch("/my-consent", "", &offered, lang),
         erased,
         csrf,
         events: rows,
@@ -122,6 +163,7 @@ fn render(
 fn html(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(("Vary", "Accept-Language, Cookie"))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Content-Security-Policy", super::csp::SCRIPTLESS))
         .body(body)
@@ -135,7 +177,6 @@ pub async fn show(
     policies: web::Data<Policies>,
     pages: web::Data<Pages>,
 ) -> Result<HttpResponse, ApiError> {
-    let (lang, statement) = statement(&policies, &query);
     let (history, csrf) = match cookie_holder(&request).await? {
         Some(holder) => (
             Some(consents::history(db.get_ref(), &holder).await?),
@@ -143,10 +184,10 @@ pub async fn show(
         ),
         None => (None, String::new()),
     };
+    let (lang, statement, site) = statement(&policies, &request, &query, history.as_ref());
     Ok(html(render(
         &pages,
-        lang,
-        statement,
+        (&lang, statement, site),
         history.as_ref(),
         false,
         csrf,
@@ -200,7 +241,6 @@ pub async fn erase(
             "the form's CSRF token is missing or wrong: reload /my-consent".to_owned(),
         ));
     }
-    let (lang, statement) = statement(&policies, &query);
     let ctx = Context {
         writer: &writer,
         policies: &policies.0,
@@ -208,10 +248,10 @@ pub async fn erase(
     };
     consents::erase(ctx, db.get_ref(), &holder).await?;
     let history = consents::history(db.get_ref(), &holder).await?;
+    let (lang, statement, site) = statement(&policies, &request, &query, Some(&history));
     let mut response = html(render(
         &pages,
-        lang,
-        statement,
+        (&lang, statement, site),
         Some(&history),
         true,
         String::new(),

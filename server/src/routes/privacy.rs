@@ -99,6 +99,7 @@ struct ProcessorView<'a> {
 /// Renders the statement of `site` (default `www`) in `lang` (default: the
 /// site's default language).
 pub async fn privacy_statement(
+    request: actix_web::HttpRequest,
     query: web::Query<PrivacyQuery>,
     policies: web::Data<Policies>,
     pages: web::Data<Pages>,
@@ -109,11 +110,20 @@ pub async fn privacy_statement(
         .site(site_id)
         .ok_or_else(|| ApiError::NotFound(format!("unknown site `{site_id}`")))?
         .policy;
-    let lang = query
-        .lang
-        .as_deref()
-        .filter(|l| policy.site.languages.iter().any(|x| x == l))
-        .unwrap_or(&policy.site.default_language);
+    let offered: Vec<String> = policy
+        .site
+        .languages
+        .iter()
+        .filter(|l| set.statement(l).is_some())
+        .cloned()
+        .collect();
+    let lang = &super::language::choose(
+        query.lang.as_deref(),
+        None,
+        &request,
+        &offered,
+        &policy.site.default_language,
+    );
     let statement = set
         .statement(lang)
         .ok_or_else(|| ApiError::NotFound(format!("no statement in `{lang}`")))?;
@@ -141,6 +151,7 @@ pub async fn privacy_statement(
         .content_type("text/html; charset=utf-8")
         .insert_header(("Content-Security-Policy", super::csp::banner_page(&nonce)))
         .insert_header(("Content-Language", lang.to_owned()))
+        .insert_header(("Vary", "Accept-Language"))
         .body(html))
 }
 

@@ -255,3 +255,97 @@ async fn each_decision_shows_what_was_shown_and_the_download_proves_itself(backe
     );
     assert_eq!(download["policies"].as_array().unwrap().len(), 1);
 }
+
+fn html_lang(html: &str) -> String {
+    let page = Html::parse_document(html);
+    let root = page
+        .select(&Selector::parse("html").unwrap())
+        .next()
+        .unwrap();
+    root.value().attr("lang").unwrap_or_default().to_owned()
+}
+
+/// The `href` of the first element `css` selects.
+fn link(html: &str, css: &str) -> String {
+    let page = Html::parse_document(html);
+    let found = page.select(&Selector::parse(css).unwrap()).next();
+    found
+        .and_then(|a| a.value().attr("href"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The categories column of the first history row.
+fn granted_of(html: &str) -> String {
+    let page = Html::parse_document(html);
+    let cell = Selector::parse("table.history tbody tr:not(.shown) td:nth-child(3)").unwrap();
+    page.select(&cell).next().unwrap().text().collect()
+}
+
+async fn page_with(app: &TestApp, path: &str, token: Option<&str>, accept: Option<&str>) -> String {
+    let mut request = app.client.get(app.url(path));
+    if let Some(token) = token {
+        request = request.header("Cookie", format!("nexxt_consent={token}"));
+    }
+    if let Some(accept) = accept {
+        request = request.header("Accept-Language", accept);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("Accept-Language")
+    );
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_visitors_page_speaks_the_language_they_used_on_the_site() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let mut body = crate::helpers::consent_body(serde_json::json!({
+        "necessary": true, "analytics": true, "experience": false, "marketing": false, "support": false
+    }));
+    body["locale"] = "en-GB".into();
+    let receipt: Value = app.post_consent(&body).await.json().await.unwrap();
+    let token = receipt["token"].as_str().unwrap();
+
+    // Decided on the English site: English, with category names, not ids.
+    let page = page_with(&app, "/my-consent", Some(token), Some("nl")).await;
+    assert_eq!(html_lang(&page), "en");
+    assert_eq!(granted_of(&page), "Necessary, Analytics");
+    assert_eq!(
+        link(&page, "nav a[hreflang=nl]"),
+        "/my-consent?lang=nl",
+        "a switch to Dutch"
+    );
+    assert_eq!(link(&page, "a[href^=\"/privacy\"]"), "/privacy?site=www&lang=en");
+
+    // The switch: asked for, Dutch.
+    let page = page_with(&app, "/my-consent?lang=nl", Some(token), None).await;
+    assert_eq!(html_lang(&page), "nl");
+    assert_eq!(granted_of(&page), "Noodzakelijk, Statistieken");
+}
+
+#[tokio::test]
+async fn without_a_consent_the_browsers_language_decides_then_the_sites() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let english = page_with(
+        &app,
+        "/my-consent",
+        None,
+        Some("de-DE, en-GB;q=0.8, nl;q=0.5"),
+    )
+    .await;
+    assert_eq!(html_lang(&english), "en");
+    let german_only = page_with(&app, "/my-consent", None, Some("de")).await;
+    assert_eq!(html_lang(&german_only), "nl", "the site's default language");
+
+    let privacy = page_with(&app, "/privacy?site=www", None, Some("en-US,en;q=0.9")).await;
+    assert_eq!(html_lang(&privacy), "en");
+    let asked = page_with(&app, "/privacy?site=www&lang=nl", None, Some("en")).await;
+    assert_eq!(html_lang(&asked), "nl", "?lang= wins over the browser");
+    let default = page_with(&app, "/privacy?site=www", None, None).await;
+    assert_eq!(html_lang(&default), "nl");
+}
