@@ -4,7 +4,8 @@
 //! Consent Mode, reading the consent cookie, activating scripts. Only when
 //! the visitor must choose does it fetch this module and call [`show`]; the
 //! banner renders the two layers, traps focus, deletes the cookies of
-//! withdrawn categories and hands the decision back:
+//! withdrawn categories and hands the decision back (and [`purge`] deletes
+//! them once more before the loader reloads the page):
 //!
 //! ```js
 //! import init, { show } from "/banner/<hash>.js";
@@ -214,19 +215,32 @@ impl Banner {
         }
     }
 
-    /// Deletes the first-party cookies the policy declares for `categories`.
     fn delete_cookies(&self, categories: &[String]) {
-        let Some(location) = self.doc.location() else {
-            return;
-        };
-        if categories.is_empty() {
-            return;
-        }
-        let host = js::hostname(&location);
-        for name in cookies::doomed(&js::cookie(&self.doc), &self.cfg.rules_of(categories)) {
-            for expiry in cookies::expiries(&name, &host) {
-                js::set_cookie(&self.doc, &expiry);
-            }
+        delete_cookies(&self.doc, &self.cfg, categories);
+    }
+}
+
+/// Deletes the first-party cookies `banner` declares for `categories`
+/// again: the loader calls it right before the reload that stops a
+/// withdrawn category's running tags, which may have written them anew.
+#[wasm_bindgen]
+pub fn purge(banner: JsValue, categories: JsValue) {
+    let cfg = Config::read(&banner);
+    delete_cookies(&js::document(), &cfg, &config::strings(&categories));
+}
+
+/// Deletes the first-party cookies the policy declares for `categories`.
+fn delete_cookies(doc: &Document, cfg: &Config, categories: &[String]) {
+    let Some(location) = doc.location() else {
+        return;
+    };
+    if categories.is_empty() {
+        return;
+    }
+    let host = js::hostname(&location);
+    for name in cookies::doomed(&js::cookie(doc), &cfg.rules_of(categories)) {
+        for expiry in cookies::expiries(&name, &host) {
+            js::set_cookie(doc, &expiry);
         }
     }
 }

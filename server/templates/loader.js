@@ -115,25 +115,30 @@ function open(settings) {
   banner.then(function (r) { r[0].show(r[1], granted || [], gpc, settings, decide); });
 }
 
+// A withdrawal must stop what already runs: once it is recorded (or
+// queued), the withdrawn categories' cookies are deleted once more and the
+// page reloads, so no tag of theirs can write them again.
 function decide(cats) {
-  var choices = {};
+  var choices = {}, gone = (granted || []).filter(function (id) { return !has(cats, id); });
   C.cats.forEach(function (id) { choices[id] = has(cats, id); });
   apply(cats);
   send({site: C.site, policy_version: C.v, choices: choices,
-    url: location.href, locale: lang, source: "banner"}, held, 0);
+    url: location.href, locale: lang, source: "banner"}, held, 0, gone.length ? function () {
+    banner.then(function (r) { r[0].purge(r[1], gone); location.reload(); });
+  } : null);
 }
 
 // The choice applies at once; recording it is retried, across page loads too.
 // A change carries the verified cookie's token: it alone proves the consent
 // is this visitor's. If the server no longer accepts it (withdrawn
 // elsewhere), the choice is recorded as a new consent.
-function send(body, tok, n) {
+function send(body, tok, n, done) {
   try { localStorage.setItem(PENDING, JSON.stringify([body, tok])); } catch (e) {}
   var hd = {"Content-Type": "application/json"};
   if (tok) hd.Authorization = "Bearer " + tok;
   fetch(base + "/v1/consents", {method: "POST", headers: hd, body: JSON.stringify(body)})
     .then(function (r) {
-      if (r.status === 401 && tok) return send(body, null, n);
+      if (r.status === 401 && tok) return send(body, null, n, done);
       if (r.status >= 400 && r.status < 500) return null; // never recordable as it is
       if (!r.ok) throw r;
       return r.json();
@@ -141,13 +146,19 @@ function send(body, tok, n) {
     .then(function (j) {
       if (j === undefined) return; // handed to a retry without the token
       try { localStorage.removeItem(PENDING); } catch (e) {}
-      if (!j) return;
-      held = j.token;
-      var age = Math.max(0, Math.floor((Date.parse(j.expires_at) - Date.now()) / 1000));
-      d.cookie = C.cookie + "=" + j.token + "; Path=/; Max-Age=" + age + "; SameSite=Lax" +
-        (location.protocol === "https:" ? "; Secure" : "");
+      if (j) {
+        held = j.token;
+        var age = Math.max(0, Math.floor((Date.parse(j.expires_at) - Date.now()) / 1000));
+        d.cookie = C.cookie + "=" + j.token + "; Path=/; Max-Age=" + age + "; SameSite=Lax" +
+          (location.protocol === "https:" ? "; Secure" : "");
+      }
+      if (done) done();
     })
-    .catch(function () { if (n < 3) setTimeout(function () { send(body, tok, n + 1); }, 2000 * Math.pow(4, n)); });
+    // Unsent, it stays queued: a reload sends it, else a retry does.
+    .catch(function () {
+      if (done) return done();
+      if (n < 3) setTimeout(function () { send(body, tok, n + 1); }, 2000 * Math.pow(4, n));
+    });
 }
 
 w.nexxtConsent = {

@@ -154,7 +154,11 @@ impl<'a> Tab<'a> {
                     }
                     _ => {}
                 }
-                last_activity = Instant::now();
+                // The network and the page's lifecycle, not a tag's cookie
+                // writes (a pixel may refresh its cookie every second).
+                if !event.method.starts_with("Runtime.") {
+                    last_activity = Instant::now();
+                }
                 self.events.push(event);
             }
             let quiet = in_flight.is_empty() && last_activity.elapsed() >= QUIET;

@@ -211,7 +211,7 @@ async fn return_visit_applies_the_choice_without_banner_or_wasm() {
     skip_browser_tests,
     ignore = "Chromium or chromedriver is not installed"
 )]
-async fn withdrawal_deletes_vendor_cookies_and_is_recorded() {
+async fn withdrawal_stops_running_tags_and_their_cookies_stay_gone() {
     let Some((app, b)) = setup().await else {
         return;
     };
@@ -220,15 +220,38 @@ async fn withdrawal_deletes_vendor_cookies_and_is_recorded() {
     b.stubs_ran(8).await;
     let first_token = b.token().await;
     assert!(b.cookie("_fbp").await.is_some());
+    // The pixel stub rewrites `_fbp` every second while it runs.
+    b.js("window.__beforeWithdrawal = true").await;
     b.click("#nx-reopen").await;
     b.click("#nx-consent input[data-c=marketing]").await;
     b.choose("save").await;
+    eventually("the page reloaded once", || async {
+        (b.js(
+            "return window.__beforeWithdrawal === undefined && document.readyState === 'complete'",
+        )
+        .await
+            == true)
+            .then_some(())
+    })
+    .await;
     let token = eventually("a new token", || async {
         b.cookie("nexxt_consent")
             .await
             .filter(|t| *t != first_token)
     })
     .await;
+    // Long enough for the stub to have rewritten its cookie twice, had it run on.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let ran = b.stubs().await;
+    assert_eq!(
+        ran["facebook-pixel"],
+        Value::Null,
+        "the pixel stopped: {ran}"
+    );
+    assert_eq!(
+        ran["google-analytics"], 1,
+        "the rest runs again after the reload: {ran}"
+    );
     let names = b.cookie_names().await;
     for gone in ["_fbp", "li_fat_id", "_uetsid", "_uetvid", "_gcl_au"] {
         assert!(
