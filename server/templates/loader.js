@@ -148,9 +148,11 @@ function send(body, tok, n, done) {
       try { localStorage.removeItem(PENDING); } catch (e) {}
       if (j) {
         held = j.token;
+        // Served on the site's own origin, the server set the cookie (no
+        // 7-day cap in Safari); otherwise the loader stores it.
         var age = Math.max(0, Math.floor((Date.parse(j.expires_at) - Date.now()) / 1000));
-        d.cookie = C.cookie + "=" + j.token + "; Path=/; Max-Age=" + age + "; SameSite=Lax" +
-          (location.protocol === "https:" ? "; Secure" : "");
+        if (!j.cookie_set_by_server) d.cookie = C.cookie + "=" + j.token + "; Path=/; Max-Age=" + age +
+          "; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
       }
       if (done) done();
     })

@@ -1,5 +1,6 @@
 //! `POST /v1/consents`: record a decision, answer with a signed token.
 
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieAge};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,6 +27,11 @@ pub struct ConsentReceipt {
     pub expires_at: String,
     /// Categories granted after the policy's rules (GPC included).
     pub granted: Vec<String>,
+    /// The response set the consent cookie itself (`Set-Cookie`): the site
+    /// serves the consent paths on its own origin (a proxy), so the cookie
+    /// is the site's and not capped as script-written cookies are (Safari
+    /// ITP: 7 days). The loader then leaves the cookie alone.
+    pub cookie_set_by_server: bool,
 }
 
 /// Records one consent decision in the ledger: a new consent, or with the
@@ -77,6 +83,7 @@ pub async fn record_consent(
         policies: &policies.0,
         metrics: &metrics,
     };
+    let site = body.site.clone();
     let recorded = consents::record(
         ctx,
         bearer.0.as_ref(),
@@ -87,15 +94,48 @@ pub async fn record_consent(
     )
     .await?;
     let claims = recorded.claims(&issuer.0);
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(ConsentReceipt {
-            consent_id: recorded.event.consent_id,
-            token: key.sign(&claims),
-            expires_at: crate::clock::format(
-                time::OffsetDateTime::from_unix_timestamp(claims.exp)
-                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-            ),
-            granted: claims.cat,
-        }))
+    let token = key.sign(&claims);
+    let mut response = HttpResponse::Created();
+    response.insert_header(("Cache-Control", "no-store"));
+    let site_origins = policies
+        .0
+        .site(&site)
+        .map_or(&[][..], |p| &p.policy.site.origins[..]);
+    let same_origin = same_origin_page(&request, site_origins, &own_origins.0);
+    if let Some(origin) = &same_origin {
+        let lifetime = claims.exp - time::OffsetDateTime::now_utc().unix_timestamp();
+        response.cookie(
+            Cookie::build(super::CONSENT_COOKIE, token.clone())
+                .path("/")
+                .max_age(CookieAge::seconds(lifetime.max(0)))
+                .same_site(SameSite::Lax)
+                .secure(origin.starts_with("https://"))
+                .finish(),
+        );
+    }
+    Ok(response.json(ConsentReceipt {
+        consent_id: recorded.event.consent_id,
+        token,
+        expires_at: crate::clock::format(
+            time::OffsetDateTime::from_unix_timestamp(claims.exp)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+        ),
+        granted: claims.cat,
+        cookie_set_by_server: same_origin.is_some(),
+    }))
+}
+
+/// The page's origin when the request reached us on the page's own
+/// origin: a site that proxies the consent paths (README: Safari's cookie
+/// cap). Its `Origin` must be one of the sites' origins and name the host
+/// the request was sent to (`Host`, which the proxy passes on). A cookie
+/// set for any other host would be the browser's to refuse anyway.
+fn same_origin_page(request: &HttpRequest, site: &[String], own: &[String]) -> Option<String> {
+    let origin = request.headers().get("Origin")?.to_str().ok()?;
+    let host = request.headers().get("Host")?.to_str().ok()?;
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))?;
+    let known = site.iter().chain(own).any(|o| o == origin);
+    (origin_host.eq_ignore_ascii_case(host) && known).then(|| origin.to_owned())
 }

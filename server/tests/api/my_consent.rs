@@ -320,7 +320,10 @@ async fn the_visitors_page_speaks_the_language_they_used_on_the_site() {
         "/my-consent?lang=nl",
         "a switch to Dutch"
     );
-    assert_eq!(link(&page, "a[href^=\"/privacy\"]"), "/privacy?site=www&lang=en");
+    assert_eq!(
+        link(&page, "a[href^=\"/privacy\"]"),
+        "/privacy?site=www&lang=en"
+    );
 
     // The switch: asked for, Dutch.
     let page = page_with(&app, "/my-consent?lang=nl", Some(token), None).await;

@@ -4,9 +4,12 @@ mod harness;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+#[path = "../api/nginx.rs"]
+mod nginx;
 
 mod accessibility;
 mod banner;
+mod same_origin;
 mod scan;
 mod scan_cmps;
 mod scan_policy;
