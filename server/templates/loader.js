@@ -100,20 +100,29 @@ function control() {
   d.body.appendChild(b);
 }
 
+// Everything the banner needs is requested at once, in parallel: the CSS,
+// the glue, the texts and the wasm (handed to the glue as a fetch under
+// way). It paints as soon as there is a body, not at DOMContentLoaded.
 function open(settings) {
   if (!d.getElementById("nx-css")) {
     var l = d.createElement("link");
     l.id = "nx-css"; l.rel = "stylesheet"; l.href = base + C.css; l.nonce = nonce;
     d.head.appendChild(l);
   }
-  banner = banner || Promise.all([
-    import(base + C.glue),
-    fetch(base + "/v1/sites/" + C.site + "/banner.json?lang=" + lang).then(function (r) { return r.json(); })
-  ]).then(function (r) {
-    return r[0].default({module_or_path: base + C.wasm}).then(function () { return r; });
+  if (!banner) {
+    var wasm = fetch(base + C.wasm);
+    banner = Promise.all([
+      import(base + C.glue),
+      fetch(base + "/v1/sites/" + C.site + "/banner.json?lang=" + lang).then(function (r) { return r.json(); })
+    ]).then(function (r) {
+      return r[0].default({module_or_path: wasm}).then(function () { return r; });
+    });
+  }
+  banner.then(function (r) {
+    body(function () { r[0].show(r[1], granted || [], gpc, settings, decide); });
   });
-  banner.then(function (r) { r[0].show(r[1], granted || [], gpc, settings, decide); });
 }
+function body(f) { d.body ? f() : d.addEventListener("DOMContentLoaded", f); }
 
 // A withdrawal must stop what already runs: once it is recorded (or
 // queued), the withdrawn categories' cookies are deleted once more and the
@@ -121,7 +130,8 @@ function open(settings) {
 function decide(cats) {
   var choices = {}, gone = (granted || []).filter(function (id) { return !has(cats, id); });
   C.cats.forEach(function (id) { choices[id] = has(cats, id); });
-  apply(cats);
+  granted = cats.slice();
+  ready(function () { apply(cats); }); // every tag of the page is parsed by then
   send({site: C.site, policy_version: C.v, choices: choices,
     url: location.href, locale: lang, source: "banner"}, held, 0, gone.length ? function () {
     banner.then(function (r) { r[0].purge(r[1], gone); location.reload(); });
@@ -169,18 +179,22 @@ w.nexxtConsent = {
   on: function (f) { subs.push(f); if (granted) f(granted.slice()); }
 };
 
-ready(function () {
+// Decided at once, from <head>: a banner is needed unless a queued or a
+// valid stored choice applies, and tags are activated once parsed.
+(function () {
   var pending, t = cookie();
   try { pending = JSON.parse(localStorage.getItem(PENDING)); } catch (e) {}
   if (Array.isArray(pending) && pending[0] && pending[0].policy_version === C.v) {
-    apply(C.cats.filter(function (id) { return pending[0].choices[id] === true; }));
-    return send(pending[0], pending[1], 0);
+    return ready(function () {
+      apply(C.cats.filter(function (id) { return pending[0].choices[id] === true; }));
+      send(pending[0], pending[1], 0);
+    });
   }
   (t ? check(t) : Promise.resolve(null)).then(function (c) {
     if (!c) return open(false);
     held = t;
     if (c.pv !== C.v) return open(false); // asked again; the choice changes this consent
-    apply(c.cat.filter(function (id) { return has(C.cats, id); }));
+    ready(function () { apply(c.cat.filter(function (id) { return has(C.cats, id); })); });
   });
-});
+})();
 })(window, document);
