@@ -1,10 +1,10 @@
 //! Export and offline verification of a large ledger: time and peak memory.
 //!
 //! ```text
-//! cargo run --release -p consent-server --example export_bench -- seed 1000000 /tmp/bench
-//! cargo run --release -p consent-server --example export_bench -- export /tmp/bench ndjson
-//! cargo run --release -p consent-server --example export_bench -- export /tmp/bench csv
-//! cargo run --release -p consent-server --example export_bench -- verify /tmp/bench ndjson
+//! cargo run --release -p nexxt-bench --bin export-bench -- seed 1000000 /tmp/bench
+//! cargo run --release -p nexxt-bench --bin export-bench -- export /tmp/bench ndjson
+//! cargo run --release -p nexxt-bench --bin export-bench -- export /tmp/bench csv
+//! cargo run --release -p nexxt-bench --bin export-bench -- verify /tmp/bench ndjson
 //! ```
 //!
 //! Each phase is its own process, so the peak resident memory it prints
@@ -22,22 +22,41 @@ use consent_server::metrics::Metrics;
 use consent_server::storage;
 use consent_server::tokens::{SigningKey, jwks, keys_from_jwks};
 
+/// Export and offline verification of a large ledger (see BENCHMARKS.md);
+/// each phase its own process, so its peak memory is its own.
+#[derive(clap::Parser)]
+#[command(name = "export-bench")]
+enum Phase {
+    /// Fill DIR with a fresh SQLite ledger of N events.
+    Seed { n: usize, dir: PathBuf },
+    /// Export every event of DIR's ledger to DIR/export.FORMAT.
+    Export { dir: PathBuf, format: Encoding },
+    /// Verify DIR/export.FORMAT offline against the ledger's keys.
+    Verify { dir: PathBuf, format: Encoding },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Encoding {
+    Ndjson,
+    Csv,
+}
+
+impl Encoding {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Ndjson => "ndjson",
+            Self::Csv => "csv",
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let started = Instant::now();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["seed", n, dir] => seed(n.parse()?, Path::new(dir)).await?,
-        ["export", dir, format] => export(Path::new(dir), format).await?,
-        ["verify", dir, format] => verify(Path::new(dir), format)?,
-        _ => anyhow::bail!(
-            "usage: export_bench seed N DIR | export DIR ndjson|csv | verify DIR ndjson|csv"
-        ),
+    match <Phase as clap::Parser>::parse() {
+        Phase::Seed { n, dir } => seed(n, &dir).await?,
+        Phase::Export { dir, format } => export(&dir, format.name()).await?,
+        Phase::Verify { dir, format } => verify(&dir, format.name())?,
     }
     println!(
         "took {:.1} s, peak memory {}",

@@ -8,7 +8,7 @@
 //! run to run than throughput does on a shared machine.
 //!
 //! ```text
-//! cargo run --release -p consent-server --example loadtest -- \
+//! cargo run --release -p nexxt-bench --bin loadtest -- \
 //!     [--seconds 5] [--levels 1,4,16,64] [--postgres postgres://postgres@127.0.0.1/postgres]
 //! ```
 //!
@@ -32,16 +32,29 @@ use servers::ServerChild;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// HTTP load: consent writes and token-verified reads at rising
+/// concurrency, beside a no-op and a signing no-op (see BENCHMARKS.md).
+#[derive(clap::Parser)]
+#[command(name = "loadtest")]
 struct Options {
+    /// Seconds per measured step
+    #[arg(long, default_value_t = 5)]
     seconds: u64,
+    /// Connection counts to step through
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 4, 16, 64])]
     levels: Vec<usize>,
+    /// PostgreSQL admin URL: a throwaway database is created and dropped
+    /// [default: SQLite only]
+    #[arg(long, env = "TEST_POSTGRES_URL")]
     postgres: Option<String>,
-    /// `examples/peers/c15t/server.mjs`, installed by its install.sh.
+    /// `examples/peers/c15t/server.mjs`, installed by its install.sh
+    #[arg(long)]
     peer: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    // This executable is also each server under load, started by `servers`.
     match args.get(1).map(String::as_str) {
         Some("noop") => match servers::run_noop() {
             Ok(()) => ExitCode::SUCCESS,
@@ -49,15 +62,8 @@ fn main() -> ExitCode {
         },
         Some("consent-server") => servers::run_consent_server(args[1..].to_vec()),
         _ => {
-            let options = match parse(&args[1..]) {
-                Ok(options) => options,
-                Err(message) => {
-                    eprintln!(
-                        "{message}\nusage: loadtest [--seconds N] [--levels 1,4,16,64] [--postgres ADMIN_URL] [--peer examples/peers/c15t/server.mjs]"
-                    );
-                    return ExitCode::from(2);
-                }
-            };
+            let mut options = <Options as clap::Parser>::parse();
+            options.postgres = options.postgres.filter(|u| !u.is_empty());
             // One driver thread: the servers get the rest of the machine.
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
@@ -74,36 +80,6 @@ fn main() -> ExitCode {
             }
         }
     }
-}
-
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        seconds: 5,
-        levels: vec![1, 4, 16, 64],
-        postgres: std::env::var("TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty()),
-        peer: None,
-    };
-    let mut args = args.iter();
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--seconds" => {
-                options.seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?
-            }
-            "--levels" => {
-                options.levels = value()?
-                    .split(',')
-                    .map(|l| l.parse().map_err(|e| format!("--levels: {e}")))
-                    .collect::<Result<_, _>>()?;
-            }
-            "--postgres" => options.postgres = Some(value()?.clone()),
-            "--peer" => options.peer = Some(value()?.into()),
-            other => return Err(format!("unknown option {other}")),
-        }
-    }
-    Ok(options)
 }
 
 /// One measured step.
@@ -575,20 +551,9 @@ fn print_rows(rows: &[Row]) {
 }
 
 async fn create_pg(admin: &str) -> anyhow::Result<(String, String)> {
-    let name = format!("loadtest_{}", uuid::Uuid::new_v4().simple());
-    let db = sea_orm::Database::connect(admin).await?;
-    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await?;
-    db.close().await.ok();
-    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
-    Ok((format!("{base}/{name}"), name))
+    Ok(consent_server::storage::create_scratch(admin, "loadtest").await?)
 }
 
 async fn drop_pg(admin: &str, name: &str) {
-    if let Ok(db) = sea_orm::Database::connect(admin).await {
-        let _ = db
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
-        db.close().await.ok();
-    }
+    let _ = consent_server::storage::drop_scratch(admin, name).await;
 }

@@ -11,6 +11,7 @@ mod events;
 mod key_cache;
 mod keys;
 mod policies;
+mod scratch;
 mod subjects;
 
 pub use append::{Erasure, append_batch};
@@ -37,6 +38,7 @@ pub use policies::{
     ArchivedPolicy, PolicyUse, archive_policy, archived_hashes, archived_policies,
     find_archived_policy, policy_uses,
 };
+pub use scratch::{create_scratch, drop_scratch};
 pub use subjects::{SubjectState, subject_state};
 
 /// A database failure, or a row that no longer decodes.

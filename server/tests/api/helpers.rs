@@ -7,7 +7,7 @@ use consent_server::configuration::{DatabaseSettings, Settings};
 use consent_server::startup::Application;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,16 +90,10 @@ pub async fn fresh_database(
         )),
         Backend::Postgres => {
             let admin = postgres_admin_url()?;
-            let name = format!("consent_test_{}", uuid::Uuid::new_v4().simple());
-            let db = sea_orm::Database::connect(&admin)
+            let (url, name) = consent_server::storage::create_scratch(&admin, "consent_test")
                 .await
-                .expect("TEST_POSTGRES_URL answers");
-            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("can create a test database");
-            db.close().await.ok();
-            let base = admin.rsplit_once('/').expect("URL has a database path").0;
-            Some((format!("{base}/{name}"), Some(name)))
+                .expect("TEST_POSTGRES_URL answers and can create a test database");
+            Some((url, Some(name)))
         }
     }
 }
@@ -189,12 +183,7 @@ impl Drop for PgDatabase {
                 .enable_all()
                 .build()
                 .unwrap();
-            rt.block_on(async {
-                let db = sea_orm::Database::connect(&admin).await?;
-                db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await?;
-                db.close().await
-            })
+            rt.block_on(consent_server::storage::drop_scratch(&admin, &name))
         });
         if let Ok(Err(e)) = dropped.join() {
             eprintln!("could not drop test database {}: {e}", self.name);
