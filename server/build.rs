@@ -9,7 +9,13 @@ use std::path::{Path, PathBuf};
 #[path = "../banner-wasm/pipeline/src/sources.rs"]
 mod sources;
 
-const DIST: &[&str] = &["banner_wasm_bg.wasm", "banner_wasm.js", "loader.js.hbs"];
+const DIST: &[&str] = &[
+    "banner_wasm_bg.wasm",
+    "banner_wasm.js",
+    "loader.js.hbs",
+    "embeds.js",
+    "banner.css",
+];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -19,7 +25,7 @@ fn main() {
     for watched in sources::SOURCES
         .iter()
         .map(|s| workspace.join(s))
-        .chain([dist.clone(), workspace.join("banner-wasm/banner.css")])
+        .chain([dist.clone()])
     {
         println!("cargo:rerun-if-changed={}", watched.display());
     }
@@ -27,11 +33,6 @@ fn main() {
         std::fs::copy(dist.join(file), out.join(file))
             .unwrap_or_else(|e| panic!("banner-wasm/dist/{file}: {e}"));
     }
-    std::fs::copy(
-        workspace.join("banner-wasm/banner.css"),
-        out.join("banner.css"),
-    )
-    .expect("copy banner.css");
     warn_if_stale(&workspace, &dist);
     announce_skipped_tests();
 }

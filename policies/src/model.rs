@@ -128,6 +128,19 @@ pub struct BannerTexts {
     pub always_on: String,
     /// Heading of the vendor and cookie list of a category.
     pub vendors: String,
+    /// The placeholder of a blocked embed (`<iframe data-src>`): what
+    /// loading it shares; `{vendor}` and `{category}` are filled in.
+    /// Optional: without it the placeholder says it in Dutch or English;
+    /// left out of the canonical document when empty, so that a policy file
+    /// written before these texts existed keeps its hash (and version).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub embed_blocked: String,
+    /// Its button that loads this one embed, without a consent.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub embed_load_once: String,
+    /// Its button that allows the embed's `{category}` (a consent change).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub embed_always: String,
 }
 
 /// The organisation behind every site: controller, processors and rights

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm_bg.wasm"));
 const GLUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm.js"));
 const CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner.css"));
+const EMBEDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embeds.js"));
 
 /// One embedded file and the name it is served under.
 pub struct Asset {
@@ -16,11 +17,13 @@ pub struct Asset {
     pub bytes: &'static [u8],
 }
 
-/// The three banner files.
+/// The banner's files: the dialog (wasm, glue, CSS) and the placeholders
+/// of blocked embeds, loaded only by a page that has one.
 pub struct BannerAssets {
     pub wasm: Asset,
     pub glue: Asset,
     pub css: Asset,
+    pub embeds: Asset,
 }
 
 fn asset(bytes: &'static [u8], ext: &str, content_type: &'static str) -> Asset {
@@ -38,12 +41,13 @@ impl BannerAssets {
             wasm: asset(WASM, "wasm", "application/wasm"),
             glue: asset(GLUE, "js", "text/javascript; charset=utf-8"),
             css: asset(CSS, "css", "text/css; charset=utf-8"),
+            embeds: asset(EMBEDS, "js", "text/javascript; charset=utf-8"),
         }
     }
 
     /// The asset served as `/banner/{file}`, if any.
     pub fn find(&self, file: &str) -> Option<&Asset> {
-        [&self.wasm, &self.glue, &self.css]
+        [&self.wasm, &self.glue, &self.css, &self.embeds]
             .into_iter()
             .find(|a| a.file == file)
     }

@@ -14,7 +14,7 @@ gtag("consent", "default", {ad_storage: "denied", ad_user_data: "denied", ad_per
 var uet = w.uetq = w.uetq || [];
 uet.push("consent", "default", {ad_storage: "denied"});
 
-var granted = null, held = null, subs = [], banner, PENDING = "nexxt_consent_pending";
+var granted = null, held = null, subs = [], banner, txt, PENDING = "nexxt_consent_pending";
 var lang = (d.documentElement.lang || "").slice(0, 2).toLowerCase();
 if (C.langs.indexOf(lang) < 0) lang = C.lang;
 var gpc = navigator.globalPrivacyControl === true;
@@ -85,6 +85,7 @@ function apply(cats) {
   d.dispatchEvent(new CustomEvent("nexxt:consent", {bubbles: true, detail: {granted: cats.slice()}}));
   subs.forEach(function (f) { try { f(cats.slice()); } catch (e) {} });
   control();
+  embeds(cats);
 }
 
 // The persistent way back to the settings: withdrawing is as easy as consenting.
@@ -111,10 +112,7 @@ function open(settings) {
   }
   if (!banner) {
     var wasm = fetch(base + C.wasm);
-    banner = Promise.all([
-      import(base + C.glue),
-      fetch(base + "/v1/sites/" + C.site + "/banner.json?lang=" + lang).then(function (r) { return r.json(); })
-    ]).then(function (r) {
+    banner = Promise.all([import(base + C.glue), texts()]).then(function (r) {
       return r[0].default({module_or_path: wasm}).then(function () { return r; });
     });
   }
@@ -123,6 +121,17 @@ function open(settings) {
   });
 }
 function body(f) { d.body ? f() : d.addEventListener("DOMContentLoaded", f); }
+function texts() {
+  return txt = txt || fetch(base + "/v1/sites/" + C.site + "/banner.json?lang=" + lang).then(function (r) { return r.json(); });
+}
+
+// Blocked embeds get a placeholder (a module of its own, fetched only when
+// a page has one); "always allow" there is a decision like the banner's.
+function embeds(cats) {
+  var f = [].filter.call(d.querySelectorAll("iframe[data-consent-category][data-src]"),
+    function (e) { return !has(cats, e.getAttribute("data-consent-category")); });
+  if (f.length) Promise.all([import(base + C.embeds), texts()]).then(function (r) { r[0].place(f, r[1], decide); });
+}
 
 // A withdrawal must stop what already runs: once it is recorded (or
 // queued), the withdrawn categories' cookies are deleted once more and the
@@ -191,9 +200,12 @@ w.nexxtConsent = {
     });
   }
   (t ? check(t) : Promise.resolve(null)).then(function (c) {
-    if (!c) return open(false);
-    held = t;
-    if (c.pv !== C.v) return open(false); // asked again; the choice changes this consent
+    if (c) held = t;
+    // None, or of an older policy version: asked again (the choice changes this consent).
+    if (!c || c.pv !== C.v) {
+      ready(function () { embeds([]); });
+      return open(false);
+    }
     ready(function () { apply(c.cat.filter(function (id) { return has(C.cats, id); })); });
   });
 })();

@@ -1,7 +1,7 @@
 //! `cargo run -p banner-pipeline`: builds the banner's served files into
 //! `banner-wasm/dist/` from source: cargo (wasm32, size profile) →
 //! wasm-bindgen (library form, pinned with the crate) → short import names
-//! → wasm-opt → esbuild, and the loader template. The server embeds those
+//! → wasm-opt → esbuild, the loader template, the embeds' placeholders and the CSS. The server embeds those
 //! files as they are checked in, so building or checking the server needs
 //! neither the wasm target nor the npm tools.
 //!
@@ -16,7 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// The files of `banner-wasm/dist/`, besides `SOURCES`.
-const OUTPUTS: &[&str] = &["banner_wasm_bg.wasm", "banner_wasm.js", "loader.js.hbs"];
+const OUTPUTS: &[&str] = &[
+    "banner_wasm_bg.wasm",
+    "banner_wasm.js",
+    "loader.js.hbs",
+    "embeds.js",
+    "banner.css",
+];
 
 /// The wasm-opt release the files are built with: other releases optimise
 /// differently, and Debian's 108 produces a banner Chromium rejects.
@@ -78,6 +84,14 @@ fn build(workspace: &Path, out: &Path) -> Result<(), String> {
     optimize(&wasm, &out.join("banner_wasm_bg.wasm"))?;
     minify(&glue, &out.join("banner_wasm.js"))?;
     loader_template(&workspace.join("server/templates/loader.js"), out)?;
+    minify(
+        &workspace.join("server/templates/embeds.js"),
+        &out.join("embeds.js"),
+    )?;
+    minify(
+        &workspace.join("banner-wasm/banner.css"),
+        &out.join("banner.css"),
+    )?;
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::write(
         out.join("SOURCES"),

@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 pub const SOURCES: &[&str] = &[
     "banner-wasm/Cargo.toml",
     "banner-wasm/src",
+    "banner-wasm/banner.css",
     "server/templates/loader.js",
+    "server/templates/embeds.js",
     "rust-toolchain.toml",
 ];
 

@@ -67,6 +67,7 @@ pub async fn loader(
         "wasm": format!("/banner/{}", assets.wasm.file),
         "glue": format!("/banner/{}", assets.glue.file),
         "css": format!("/banner/{}", assets.css.file),
+        "embeds": format!("/banner/{}", assets.embeds.file),
     });
     let context = json!({ "config": config.to_string() });
     let script = templates
@@ -115,7 +116,7 @@ pub async fn banner_document(
                             json!({ "name": k.name, "prefix": k.prefix, "lifetime": lifetime })
                         })
                         .collect();
-                    json!({ "name": v.name, "purpose": local(&v.purpose), "cookies": cookies })
+                    json!({ "id": v.id, "name": v.name, "purpose": local(&v.purpose), "cookies": cookies, "hosts": v.hosts })
                 })
                 .collect();
             json!({ "id": c.id, "name": local(&c.name), "description": local(&c.description), "vendors": vendors })

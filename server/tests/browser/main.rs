@@ -9,6 +9,7 @@ mod nginx;
 
 mod accessibility;
 mod banner;
+mod embeds;
 mod same_origin;
 mod scan;
 mod scan_cmps;
