@@ -3,6 +3,7 @@
 
 mod audit;
 mod auditors;
+mod backup;
 mod consents;
 mod keys;
 mod scan;
@@ -36,6 +37,9 @@ enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Copy a SQLite ledger consistently while the server runs, and verify
+    /// the copy (PostgreSQL: pg_dump, see README).
+    Backup(backup::BackupArgs),
     /// Auditing of the consent ledger.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -88,6 +92,7 @@ impl Cli {
         let result = match self.command.unwrap_or(Command::Serve(self.serve)) {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
+            Command::Backup(args) => args.run().await,
             Command::Audit(command) => command.run().await,
             Command::Auditors(command) => command.run().await,
             Command::Consents(command) => command.run().await,

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod audit;
+mod backup;
 mod bad_input;
 mod consents;
 mod crash;
