@@ -16,6 +16,17 @@ pub struct Choice {
     pub current: bool,
 }
 
+/// The site's languages that the privacy statement is written in too: the
+/// pages a visitor reads can speak only those.
+pub fn offered(set: &policies::PolicySet, site: &policies::SitePolicy) -> Vec<String> {
+    site.site
+        .languages
+        .iter()
+        .filter(|l| set.statement(l).is_some())
+        .cloned()
+        .collect()
+}
+
 /// The language to answer in, from most to least explicit.
 pub fn choose(
     explicit: Option<&str>,

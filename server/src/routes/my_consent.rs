@@ -69,13 +69,7 @@ fn statement<'a>(
         .or_else(|| set.sites().next())
         .expect("the policy loader guarantees a site");
     let site = &site.policy;
-    let offered: Vec<String> = site
-        .site
-        .languages
-        .iter()
-        .filter(|l| set.statement(l).is_some())
-        .cloned()
-        .collect();
+    let offered = super::language::offered(set, site);
     let locale = history.and_then(|h| h.events.iter().rev().find_map(|e| e.locale.as_deref()));
     let lang = super::language::choose(
         query.lang.as_deref(),

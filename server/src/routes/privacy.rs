@@ -110,13 +110,7 @@ pub async fn privacy_statement(
         .site(site_id)
         .ok_or_else(|| ApiError::NotFound(format!("unknown site `{site_id}`")))?
         .policy;
-    let offered: Vec<String> = policy
-        .site
-        .languages
-        .iter()
-        .filter(|l| set.statement(l).is_some())
-        .cloned()
-        .collect();
+    let offered = super::language::offered(set, policy);
     let lang = &super::language::choose(
         query.lang.as_deref(),
         None,

@@ -11,6 +11,20 @@ use tokio::sync::Mutex;
 
 use crate::helpers::{Backend, TestApp, all, consent_body, spawn_app, spawn_on, temp_dir};
 
+/// `consent-server audit verify` on the ledger at `url`: exit 0 when intact.
+fn audit_verify(url: &str) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
+        .args(["audit", "verify", "--database-url", url])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
 /// Writers posting consents until `stop`; every acknowledged (201) one is
 /// pushed to `acknowledged` as (consent id, token).
 fn write_load(
@@ -94,16 +108,7 @@ async fn a_backup_taken_under_write_load_holds_every_acknowledged_consent() {
 
     // The copy, checked by the auditor's command, and served.
     let backup_url = format!("sqlite://{}", out.display());
-    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
-        .args(["audit", "verify", "--database-url", &backup_url])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    audit_verify(&backup_url);
     let restored = spawn_on(&backup_url, &app.data_dir, None).await;
     for (id, token) in &before {
         let history = restored.get_history(id, Some(token)).await;
@@ -162,16 +167,7 @@ async fn a_postgres_ledger_is_backed_up_with_pg_dump_and_restores_verified() {
         .unwrap();
     assert!(restore.wait().unwrap().success());
 
-    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_consent-server"))
-        .args(["audit", "verify", "--database-url", &restored_url])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        verify.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    audit_verify(&restored_url);
     let restored = spawn_on(&restored_url, &app.data_dir, None).await;
     let history = restored
         .get_history(

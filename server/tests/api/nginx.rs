@@ -75,6 +75,34 @@ impl Nginx {
     }
 }
 
+/// The www site served on nginx's origin: its policy names that origin,
+/// and the consent server behind nginx trusts it as its proxy. Returns
+/// nginx, that server and the app whose database both share; `None` when
+/// nginx is not installed (see [`Nginx::start`]).
+pub async fn proxied_site() -> Option<(Nginx, crate::helpers::TestApp, crate::helpers::TestApp)> {
+    use crate::helpers::{Backend, policies_with_www, spawn_app, spawn_behind};
+    let port = free_port();
+    let policies = policies_with_www(|www| {
+        www.replacen(
+            "origins = [",
+            &format!("origins = [\"http://127.0.0.1:{port}\", "),
+            1,
+        )
+        .replacen("version = \"", "version = \"proxied-", 1)
+    });
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let server = spawn_behind(
+        &app.db_url,
+        &app.data_dir,
+        Some(policies),
+        0,
+        &["127.0.0.1"],
+    )
+    .await;
+    let nginx = Nginx::start(port, &server.address)?;
+    Some((nginx, server, app))
+}
+
 impl Drop for Nginx {
     fn drop(&mut self) {
         let _ = self.child.kill();

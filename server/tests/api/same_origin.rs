@@ -6,29 +6,15 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Backend, all, consent_body, policies_with_www, spawn_app, spawn_behind};
-use crate::nginx::{Nginx, free_port};
+use crate::helpers::{all, consent_body};
+use crate::nginx::proxied_site;
 
 #[tokio::test]
 async fn behind_the_sites_own_proxy_the_server_sets_the_consent_cookie() {
-    let port = free_port();
-    let site = format!("http://127.0.0.1:{port}");
-    let policies = policies_with_www(|www| {
-        www.replacen("origins = [", &format!("origins = [\"{site}\", "), 1)
-            .replacen("version = \"", "version = \"proxied-", 1)
-    });
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let server = spawn_behind(
-        &app.db_url,
-        &app.data_dir,
-        Some(policies),
-        0,
-        &["127.0.0.1"],
-    )
-    .await;
-    let Some(nginx) = Nginx::start(port, &server.address) else {
+    let Some((nginx, server, _app)) = proxied_site().await else {
         return;
     };
+    let site = nginx.origin.clone();
     let version = server.get_text("/v1/sites/www/policy").await;
     let version: Value = serde_json::from_str(&version).unwrap();
     let mut body = consent_body(all("www", true));
@@ -119,7 +105,7 @@ async fn behind_the_sites_own_proxy_the_server_sets_the_consent_cookie() {
     // An Origin that names the proxy's host but no site of ours: no cookie.
     let response = visitor
         .post(format!("{}/v1/consents", nginx.origin))
-        .header("Origin", format!("http://127.0.0.1:{port}"))
+        .header("Origin", &site)
         .header("Host", "evil.example")
         .json(&body)
         .send()

@@ -4,8 +4,6 @@
 //! it as before.
 
 use crate::harness::{browser, eventually};
-use crate::helpers::{Backend, policies_with_www, spawn_app, spawn_behind};
-use crate::nginx::{Nginx, free_port};
 
 /// Records the name of every cookie a script writes.
 const COOKIE_WRITES: &str = r#"(function () {
@@ -23,25 +21,7 @@ const COOKIE_WRITES: &str = r#"(function () {
 )]
 async fn behind_the_sites_proxy_the_cookie_comes_from_the_server() {
     let Some(b) = browser().await else { return };
-    let port = free_port();
-    let policies = policies_with_www(|www| {
-        www.replacen(
-            "origins = [",
-            &format!("origins = [\"http://127.0.0.1:{port}\", "),
-            1,
-        )
-        .replacen("version = \"", "version = \"proxied-", 1)
-    });
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let server = spawn_behind(
-        &app.db_url,
-        &app.data_dir,
-        Some(policies),
-        0,
-        &["127.0.0.1"],
-    )
-    .await;
-    let Some(nginx) = Nginx::start(port, &server.address) else {
+    let Some((nginx, _server, _app)) = crate::nginx::proxied_site().await else {
         return;
     };
     b.before_scripts(COOKIE_WRITES).await;
