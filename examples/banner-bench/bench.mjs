@@ -1,12 +1,13 @@
-// Our banner beside vanilla-cookieconsent (npm) in headless Chromium, on the
-// same demo page: time from navigation until the accept button is visible
-// and would receive a click, main-thread time, and bytes transferred.
+// Our banner beside vanilla-cookieconsent and Klaro (npm) in headless
+// Chromium, on the same demo page body: time from navigation until the accept
+// button is visible and would receive a click (median, p90, slowest), the
+// worst cumulative layout shift, main-thread time, and bytes transferred.
 //
 //   npm install --prefix examples/banner-bench
 //   node examples/banner-bench/bench.mjs [--runs 15] [--server target/release/consent-server]
 //
 // Each run is a first visit in a fresh browser context (empty cache and
-// cookies). The two pages alternate so that drift affects both alike.
+// cookies). The pages take turns so that drift affects all alike.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -27,25 +28,31 @@ const serverBinary = option('--server', join(root, 'target', 'release', 'consent
 
 // The accept button of each banner, once shown.
 const OURS = '#nx-consent .nx-layer:not([hidden]) button[data-a=accept]';
-const PEER = '#cc-main .cm__btn[data-role="all"]';
+const PEERS = {
+  vanilla: { name: 'vanilla-cookieconsent 3.1.0', accept: '#cc-main .cm__btn[data-role="all"]' },
+  klaro: { name: 'klaro 0.7.22', accept: '.klaro .cookie-notice .cm-btn-success' },
+};
 
 const ours = await startConsentServer();
-const peer = await startPeerPage(ours.origin);
+const peers = {};
+for (const kind of Object.keys(PEERS)) peers[kind] = await startPeerPage(ours.origin, kind);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {
-  const results = { ours: [], peer: [] };
+  const results = { ours: [] };
   for (let i = 0; i < runs; i++) {
     results.ours.push(await visit(`${ours.origin}/examples/www/`, OURS, /\/(v1\/sites\/www\/loader\.js|banner\/)/));
-    results.peer.push(await visit(`${peer.origin}/`, PEER, /\/vendor\//));
+    for (const [kind, peer] of Object.entries(peers)) {
+      (results[kind] = results[kind] || []).push(await visit(`${peer.origin}/`, PEERS[kind].accept, /\/(vendor\/|init\.js)/));
+    }
   }
   report(results);
 } finally {
   await browser.close();
-  peer.server.close();
+  for (const peer of Object.values(peers)) peer.server.close();
   ours.child.kill('SIGKILL');
   rmSync(ours.dir, { recursive: true, force: true });
 }
@@ -71,9 +78,11 @@ async function visit(url, selector, cmpResources) {
   const bytes = await page.evaluate((pattern) => performance.getEntriesByType('resource')
     .filter((e) => new RegExp(pattern).test(e.name))
     .reduce((sum, e) => sum + e.encodedBodySize, 0), cmpResources.source);
+  const cls = await page.evaluate(() => window.__cls);
   await context.close();
   return {
     readyMs,
+    cls,
     taskMs: metric('TaskDuration') * 1000,
     scriptMs: metric('ScriptDuration') * 1000,
     bytes,
@@ -82,6 +91,9 @@ async function visit(url, selector, cmpResources) {
 
 /** Runs in the page before any of its scripts: notes when the button is usable. */
 function watchFor(selector) {
+  window.__cls = 0;
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => { if (!e.hadRecentInput) window.__cls += e.value; }))
+    .observe({ type: 'layout-shift', buffered: true });
   const check = () => {
     if (window.__bannerReady) return;
     const el = document.querySelector(selector);
@@ -106,23 +118,28 @@ function watchFor(selector) {
 }
 
 function report(results) {
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-  const p90 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(s.length * 0.9) - 1)]; };
+  const sorted = (xs) => [...xs].sort((a, b) => a - b);
+  const median = (xs) => sorted(xs)[Math.floor(xs.length / 2)];
+  const p90 = (xs) => sorted(xs)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.9) - 1)];
   const row = (name, rs) => {
     const f = (key) => `${median(rs.map((r) => r[key])).toFixed(1)} / ${p90(rs.map((r) => r[key])).toFixed(1)}`;
-    return `| ${name} | ${f('readyMs')} | ${f('taskMs')} | ${f('scriptMs')} | ${median(rs.map((r) => r.bytes))} |`;
+    const slowest = Math.max(...rs.map((r) => r.readyMs)).toFixed(1);
+    const cls = Math.max(...rs.map((r) => r.cls)).toFixed(3);
+    return `| ${name} | ${f('readyMs')} | ${slowest} | ${cls} | ${f('taskMs')} | ${f('scriptMs')} | ${median(rs.map((r) => r.bytes))} |`;
   };
-  const files = [
-    ['cookieconsent.umd.js', readFileSync(join(here, 'node_modules/vanilla-cookieconsent/dist/cookieconsent.umd.js'))],
-    ['cookieconsent.css', readFileSync(join(here, 'node_modules/vanilla-cookieconsent/dist/cookieconsent.css'))],
-    ['init.js (its configuration)', Buffer.from(peerInit())],
-  ];
   console.log(`# banner benchmark: ${runs} first visits each, headless Chromium, median / p90\n`);
-  console.log('| banner | visible and clickable ms | main-thread task ms | script ms | CMP bytes transferred |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| banner | visible and clickable ms | slowest ms | worst CLS | main-thread task ms | script ms | CMP bytes transferred |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   console.log(row('nexxt-consent (wasm)', results.ours));
-  console.log(row('vanilla-cookieconsent 3.1.0', results.peer));
-  console.log('\nvanilla-cookieconsent files, gzip -9:');
+  for (const kind of Object.keys(PEERS)) console.log(row(PEERS[kind].name, results[kind]));
+  const files = [
+    ['vanilla-cookieconsent: cookieconsent.umd.js', readFileSync(join(here, 'node_modules/vanilla-cookieconsent/dist/cookieconsent.umd.js'))],
+    ['vanilla-cookieconsent: cookieconsent.css', readFileSync(join(here, 'node_modules/vanilla-cookieconsent/dist/cookieconsent.css'))],
+    ['vanilla-cookieconsent: init.js (its configuration)', Buffer.from(peerInit('vanilla'))],
+    ['klaro: klaro.js (CSS included)', readFileSync(join(here, 'node_modules/klaro/dist/klaro.js'))],
+    ['klaro: init.js (its configuration)', Buffer.from(peerInit('klaro'))],
+  ];
+  console.log('\npeer files, gzip -9:');
   for (const [name, bytes] of files) console.log(`  ${name}: ${bytes.length} raw, ${gzipSync(bytes, { level: 9 }).length} gzip`);
 }
 
@@ -144,22 +161,32 @@ async function startConsentServer() {
   return { child, dir, origin: `http://${address}` };
 }
 
-/** The same demo page with vanilla-cookieconsent in place of our loader,
- * deferred as its documentation says (it needs <body>). */
-async function startPeerPage(oursOrigin) {
-  const vendor = join(here, 'node_modules/vanilla-cookieconsent/dist');
-  const demo = readFileSync(join(root, 'examples/www/index.html'), 'utf8')
+/** The same demo page with a peer in place of our loader: deferred, as
+ * its documentation says (it needs <body>), its tags marked its way. */
+async function startPeerPage(oursOrigin, kind) {
+  const head = {
+    vanilla: '<link rel="stylesheet" href="/vendor/cookieconsent.css">\n<script defer src="/vendor/cookieconsent.umd.js"></script>\n<script defer src="/init.js"></script>',
+    klaro: '<script src="/init.js"></script>\n<script defer src="/vendor/klaro.js"></script>',
+  }[kind];
+  let demo = readFileSync(join(root, 'examples/www/index.html'), 'utf8')
     .replace(/\{\{lang\}\}/g, 'nl')
-    .replace(/<script src="\/v1\/sites\/www\/loader\.js"[^>]*><\/script>/,
-      '<link rel="stylesheet" href="/vendor/cookieconsent.css">\n<script defer src="/vendor/cookieconsent.umd.js"></script>\n<script defer src="/init.js"></script>')
+    .replace(/<script src="\/v1\/sites\/www\/loader\.js"[^>]*><\/script>/, head)
     .replace(/ nonce="\{\{nonce\}\}"/g, '')
-    .replace(/href="\/examples\/demo\.css"/, `href="${oursOrigin}/examples/demo.css"`)
-    .replace(/data-consent-category=/g, 'data-category=');
+    .replace(/href="\/examples\/demo\.css"/, `href="${oursOrigin}/examples/demo.css"`);
+  demo = kind === 'vanilla'
+    ? demo.replace(/data-consent-category=/g, 'data-category=')
+    : demo.replace(/<script type="text\/plain" data-consent-category="(\w+)" src="([^"]+)">/g,
+      '<script type="text/plain" data-type="text/javascript" data-name="$1" data-src="$2">');
+  const vanilla = join(here, 'node_modules/vanilla-cookieconsent/dist');
   const files = {
     '/': ['text/html; charset=utf-8', Buffer.from(demo)],
-    '/init.js': ['text/javascript', Buffer.from(peerInit())],
-    '/vendor/cookieconsent.umd.js': ['text/javascript', readFileSync(join(vendor, 'cookieconsent.umd.js'))],
-    '/vendor/cookieconsent.css': ['text/css', readFileSync(join(vendor, 'cookieconsent.css'))],
+    '/init.js': ['text/javascript', Buffer.from(peerInit(kind))],
+    ...(kind === 'vanilla' ? {
+      '/vendor/cookieconsent.umd.js': ['text/javascript', readFileSync(join(vanilla, 'cookieconsent.umd.js'))],
+      '/vendor/cookieconsent.css': ['text/css', readFileSync(join(vanilla, 'cookieconsent.css'))],
+    } : {
+      '/vendor/klaro.js': ['text/javascript', readFileSync(join(here, 'node_modules/klaro/dist/klaro.js'))],
+    }),
   };
   const server = createServer((req, res) => {
     const path = req.url.split('?')[0];
@@ -174,10 +201,18 @@ async function startPeerPage(oursOrigin) {
   return { server, origin: `http://127.0.0.1:${server.address().port}` };
 }
 
-/** vanilla-cookieconsent configured with our categories and texts. */
-function peerInit() {
+/** The peer configured with our categories and Dutch texts. */
+function peerInit(kind) {
   const policy = readFileSync(join(root, 'policies/sites/www.toml'), 'utf8');
   const categories = [...policy.matchAll(/^\[\[categories\]\]\s*\nid\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
+  if (kind === 'klaro') {
+    const klaro = {
+      lang: 'nl', acceptAll: true, hideDeclineAll: false,
+      translations: { nl: { consentNotice: { description: 'Wij gebruiken cookies voor statistieken, om de site te verbeteren, voor advertenties en voor de chat. Kies zelf wat u toestaat.' } } },
+      services: categories.filter((c) => c !== 'necessary').map((c) => ({ name: c, title: c, purposes: [c] })),
+    };
+    return `var klaroConfig = ${JSON.stringify(klaro)};\n`;
+  }
   const config = {
     // Its default hides the banner from automated browsers, this one included.
     hideFromBots: false,
