@@ -83,7 +83,12 @@ pub async fn record_consent(
         policies: &policies.0,
         metrics: &metrics,
     };
-    let site = body.site.clone();
+    // Decided before the body moves into the use case; used once recorded.
+    let site_origins = policies
+        .0
+        .site(&body.site)
+        .map_or(&[][..], |p| &p.policy.site.origins[..]);
+    let same_origin = same_origin_page(&request, site_origins, &own_origins.0);
     let recorded = consents::record(
         ctx,
         bearer.0.as_ref(),
@@ -97,11 +102,6 @@ pub async fn record_consent(
     let token = key.sign(&claims);
     let mut response = HttpResponse::Created();
     response.insert_header(("Cache-Control", "no-store"));
-    let site_origins = policies
-        .0
-        .site(&site)
-        .map_or(&[][..], |p| &p.policy.site.origins[..]);
-    let same_origin = same_origin_page(&request, site_origins, &own_origins.0);
     if let Some(origin) = &same_origin {
         let lifetime = claims.exp - time::OffsetDateTime::now_utc().unix_timestamp();
         response.cookie(

@@ -270,12 +270,7 @@ impl VisitRecord {
             &self.cache_storage,
             &self.service_workers,
         ];
-        let mut i = 0;
-        seen.map(|items| {
-            let (kind, words) = STORE_KINDS[i];
-            i += 1;
-            (kind, words, items.as_slice())
-        })
+        std::array::from_fn(|i| (STORE_KINDS[i].0, STORE_KINDS[i].1, seen[i].as_slice()))
     }
 }
 
