@@ -16,11 +16,12 @@ pub fn doomed(document_cookie: &str, rules: &[Rule]) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = document_cookie;
     while !rest.is_empty() {
-        // Byte search, not `split(';')`: the char pattern machinery costs
-        // hundreds of bytes of wasm.
+        // Byte search and `get`, not `split(';')`, `trim()` or indexing: the
+        // char pattern machinery and the panic of a slice off a char
+        // boundary cost hundreds of bytes of wasm.
         let end = position(rest, b';').unwrap_or(rest.len());
-        let pair = &rest[..end];
-        let name = pair[..position(pair, b'=').unwrap_or(pair.len())].trim();
+        let pair = before(rest, end);
+        let name = spaceless(before(pair, position(pair, b'=').unwrap_or(pair.len())));
         let matched = rules.iter().any(|r| {
             if r.prefix {
                 name.starts_with(r.name.as_str())
@@ -31,13 +32,32 @@ pub fn doomed(document_cookie: &str, rules: &[Rule]) -> Vec<String> {
         if !name.is_empty() && matched {
             names.push(name.to_owned());
         }
-        rest = rest.get(end + 1..).unwrap_or_default();
+        rest = after(rest, end + 1);
     }
     names
 }
 
 fn position(text: &str, byte: u8) -> Option<usize> {
     text.bytes().position(|b| b == byte)
+}
+
+fn before(text: &str, at: usize) -> &str {
+    text.get(..at).unwrap_or_default()
+}
+
+fn after(text: &str, at: usize) -> &str {
+    text.get(at..).unwrap_or_default()
+}
+
+/// Without the spaces around it (`; ` separates cookies).
+fn spaceless(mut text: &str) -> &str {
+    while let Some(rest) = text.strip_prefix(" ") {
+        text = rest;
+    }
+    while let Some(rest) = text.strip_suffix(" ") {
+        text = rest;
+    }
+    text
 }
 
 /// Cookie strings that expire `name` wherever a script may have set it: on
@@ -53,7 +73,7 @@ pub fn expiries(name: &str, host: &str) -> Vec<String> {
         expiry.push_str("; Domain=");
         expiry.push_str(domain);
         out.push(expiry);
-        domain = &domain[dot + 1..];
+        domain = after(domain, dot + 1);
     }
     out
 }

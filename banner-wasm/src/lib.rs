@@ -8,15 +8,18 @@
 //! them once more before the loader reloads the page):
 //!
 //! ```js
-//! import init, { show } from "/banner/<hash>.js";
-//! await init({ module_or_path: "/banner/<hash>.wasm" });
-//! show(bannerJson, ["necessary"], gpc, openSettings, (granted) => record(granted));
+//! const m = await import("/banner/<hash>.js");
+//! await m.default(fetch("/banner/<hash>.wasm"));
+//! m.show(bannerJson, ["necessary"], gpc, openSettings, (granted) => record(granted), m.on_event);
 //! ```
 
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
 extern crate alloc;
 
+// The allocator is the wasm build's; natively only its arithmetic is tested.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod arena;
 mod config;
 mod cookies;
 mod dom;
@@ -26,9 +29,9 @@ mod state;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use js_sys::{Array, Function};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
 use web_sys::{Document, Element, Event, HtmlElement, KeyboardEvent};
 
@@ -42,12 +45,19 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-// A free-list allocator of a few hundred bytes instead of dlmalloc's ~7 KB.
-// SAFETY: wasm32-unknown-unknown without the atomics feature runs one thread.
+// A bump allocator that never frees (see `arena`), instead of dlmalloc's
+// ~7 KB.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+static ALLOCATOR: arena::Arena = arena::Arena::new();
+
+/// The dialog on the page, if any. The listener the page calls is the
+/// exported [`on_event`], not a Rust closure: closures cost their own
+/// plumbing in both the wasm and the glue.
+struct Current(RefCell<Option<Rc<Banner>>>);
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs one thread.
+unsafe impl Sync for Current {}
+static CURRENT: Current = Current(RefCell::new(None));
 
 struct Banner {
     doc: Document,
@@ -68,8 +78,9 @@ struct Banner {
 ///
 /// `banner` is the site's banner document, `current` the categories granted
 /// so far, `gpc` whether the browser sends Global Privacy Control,
-/// `settings_first` opens the second layer directly, and `decide` is called
-/// once with the array of granted category ids.
+/// `settings_first` opens the second layer directly, `decide` is called
+/// once with the array of granted category ids, and `listener` is this
+/// module's exported `on_event` (the dialog's click and key listener).
 ///
 /// # Errors
 /// When the page has no document or body.
@@ -80,6 +91,7 @@ pub fn show(
     gpc: bool,
     settings_first: bool,
     decide: Function,
+    listener: JsValue,
 ) -> Result<(), JsValue> {
     let doc = js::document();
     let body = doc.body().ok_or("no body")?;
@@ -91,9 +103,11 @@ pub fn show(
     let before = config::strings(&current);
     let on = state::initial(&ids, &before, gpc, &cfg.gpc_off);
     let (root, first, second) = dom::build(&doc, &cfg, &on, gpc);
-    let opener = doc.active_element().and_then(|e| e.dyn_into().ok());
+    // Unchecked casts here and below: `instanceof` checks cost an import
+    // each, and only `focus`, which every focusable element has, is called.
+    let opener = doc.active_element().map(JsCast::unchecked_into);
     js::append(&body, &root);
-    let banner = Rc::new(Banner {
+    let banner = Banner {
         doc,
         cfg,
         ids,
@@ -105,20 +119,42 @@ pub fn show(
         settings_only: settings_first,
         opener,
         decide,
-    });
+    };
     if settings_first {
         banner.open_settings();
     } else {
         focus_first(&banner.first);
     }
-    let handler = Rc::clone(&banner);
-    // Owned by the JS side: freed with the dialog once it is removed and
-    // collected, so a banner reopened many times leaks nothing.
-    let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| handler.on_event(&event))
-        .into_js_value();
     js::listen(&banner.root, "click", &listener);
     js::listen(&banner.root, "keydown", &listener);
+    // Replaces (and so frees) a dialog shown before.
+    *CURRENT.0.borrow_mut() = Some(Rc::new(banner));
     Ok(())
+}
+
+/// The dialog's listener for clicks and keys.
+#[wasm_bindgen]
+pub fn on_event(event: Event) {
+    // A clone, not a borrow: deciding calls back into the page, which may
+    // open the dialog again.
+    let current = CURRENT.0.borrow().clone();
+    if let Some(banner) = current {
+        banner.on_event(&event);
+    }
+}
+
+/// Bytes the banner has allocated on this page (it never frees: see
+/// `arena`); the browser tests bound what each dialog adds.
+#[wasm_bindgen]
+pub fn heap_used() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    {
+        ALLOCATOR.used()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
 }
 
 /// Focuses a layer's heading, never a consent button: a keyboard user's
@@ -131,10 +167,12 @@ fn focus_first(layer: &Element) {
 
 impl Banner {
     fn on_event(&self, event: &Event) {
-        if let Some(key) = event.dyn_ref::<KeyboardEvent>() {
-            return self.on_key(key);
+        // The dialog listens to clicks and keys only; a key event has `key`.
+        if js::field(event, "key").is_string() {
+            return self.on_key(event.unchecked_ref::<KeyboardEvent>());
         }
-        let target: Option<Element> = event.target().and_then(|t| t.dyn_into().ok());
+        // A click's target is an element of the dialog.
+        let target: Option<Element> = event.target().map(JsCast::unchecked_into);
         let Some(action) = target.and_then(|t| js::closest(&t, "[data-a]")) else {
             return;
         };
@@ -210,6 +248,7 @@ impl Banner {
 
     fn close(&self) {
         self.root.remove();
+        CURRENT.0.borrow_mut().take();
         if let Some(opener) = &self.opener {
             js::focus(opener);
         }

@@ -92,6 +92,10 @@ pub struct StatementLabels {
     pub consent_records: String,
     /// Plural unit names for cookie lifetimes: `min`, `h`, `d`, `mo`, `y`.
     pub units: BTreeMap<String, String>,
+    /// Singular unit names (`1 dag`, not `1 dagen`); a unit missing here
+    /// takes its plural.
+    #[serde(default)]
+    pub unit: BTreeMap<String, String>,
 }
 
 /// A heading with its paragraphs, a list, and optionally generated content.
@@ -157,7 +161,10 @@ impl Statement {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(value.len());
         let (number, unit) = value.split_at(split);
-        match self.labels.units.get(unit) {
+        let singular = (number == "1")
+            .then(|| self.labels.unit.get(unit))
+            .flatten();
+        match singular.or_else(|| self.labels.units.get(unit)) {
             Some(word) => format!("{number} {word}"),
             None => value.to_owned(),
         }

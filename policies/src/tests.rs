@@ -228,8 +228,11 @@ fn statements_exist_for_every_site_language_and_read_lifetimes() {
     let set = PolicySet::shipped().unwrap();
     let nl = set.statement("nl").unwrap();
     assert_eq!(nl.lifetime("13mo"), "13 maanden");
+    assert_eq!(nl.lifetime("1d"), "1 dag");
+    assert_eq!(nl.lifetime("1y"), "1 jaar");
     assert_eq!(nl.lifetime("session"), "sessie");
     assert_eq!(set.statement("en").unwrap().lifetime("30min"), "30 minutes");
+    assert_eq!(set.statement("en").unwrap().lifetime("1d"), "1 day");
 }
 
 #[test]

@@ -15,6 +15,16 @@ var uet = w.uetq = w.uetq || [];
 uet.push("consent", "default", {ad_storage: "denied"});
 
 var granted = null, held = null, subs = [], banner, txt, PENDING = "nexxt_consent_pending";
+// Deciding and recording live in the banner's module (record.js), so that
+// a return visit does not download them.
+var x = {c: C, base: base, lang: lang, q: PENDING,
+  apply: function (cats) { granted = cats.slice(); ready(function () { apply(cats); }); }, // every tag of the page is parsed by then
+  was: function () { return granted; }, held: function () { return held; }, hold: function (t) { held = t; },
+  reload: function (gone) {
+    (banner || Promise.resolve([{purge: function () {}}])).then(function (r) { r[0].purge(r[1], gone); location.reload(); });
+  }};
+function record() { return import(base + C.glue); }
+function decide(cats) { record().then(function (m) { m.decide(x, cats); }); }
 var lang = (d.documentElement.lang || "").slice(0, 2).toLowerCase();
 if (C.langs.indexOf(lang) < 0) lang = C.lang;
 var gpc = navigator.globalPrivacyControl === true;
@@ -31,23 +41,24 @@ function cookie() {
 function ready(f) { d.readyState === "loading" ? d.addEventListener("DOMContentLoaded", f) : f(); }
 
 // The claims of a token that is ours, for this site and unexpired, with a
-// valid signature; else null. Fails closed: anything malformed, unknown or
-// unverifiable shows the banner. Only a browser without Ed25519 in WebCrypto
-// asks the server instead (never applying grants it could not check). A
-// token of an older policy version is not applied, but still proves whose
-// consent the next choice changes.
+// signature by one of the active keys; else null. Fails closed: anything
+// malformed, unknown or unverifiable shows the banner. Only a browser
+// without Ed25519 in WebCrypto asks the server instead (never applying
+// grants it could not check). A token of an older policy version is not
+// applied, but still proves whose consent the next choice changes. (The
+// keys come without their ids: trying the one or two of them costs less
+// than every return visit downloading the ids.)
 function check(t) {
-  var p = t.split("."), h, c, s = crypto.subtle, k;
+  var p = t.split("."), c, s = crypto.subtle, E = {name: "Ed25519"};
   try {
-    h = part(p, 0); c = part(p, 1);
-    k = C.keys.filter(function (k) { return k.kid === h.kid; })[0];
-    if (p.length !== 3 || !k || h.alg !== "EdDSA" || c.iss !== C.iss || c.aud !== C.site ||
+    c = part(p, 1);
+    if (p.length !== 3 || part(p, 0).alg !== "EdDSA" || c.iss !== C.iss || c.aud !== C.site ||
       !(c.exp * 1000 > Date.now()) || !Array.isArray(c.cat)) return Promise.resolve(null);
     var sig = bytes(p[2]), data = new TextEncoder().encode(p[0] + "." + p[1]);
   } catch (e) { return Promise.resolve(null); }
-  return s.importKey("raw", bytes(k.x), {name: "Ed25519"}, false, ["verify"]).then(function (key) {
-    return s.verify({name: "Ed25519"}, key, sig, data).then(function (ok) { return ok ? c : null; }, function () { return null; });
-  }, function () { return ask(t); });
+  return Promise.all(C.keys.map(function (k) {
+    return s.importKey("raw", bytes(k), E, false, ["verify"]).then(function (key) { return s.verify(E, key, sig, data); });
+  })).then(function (ok) { return ok.indexOf(true) >= 0 ? c : null; }, function () { return ask(t); });
 }
 
 // What the server says a token grants (it checks signature and withdrawal).
@@ -113,11 +124,11 @@ function open(settings) {
   if (!banner) {
     var wasm = fetch(base + C.wasm);
     banner = Promise.all([import(base + C.glue), texts()]).then(function (r) {
-      return r[0].default({module_or_path: wasm}).then(function () { return r; });
+      return r[0].default(wasm).then(function () { return r; });
     });
   }
   banner.then(function (r) {
-    body(function () { r[0].show(r[1], granted || [], gpc, settings, decide); });
+    body(function () { r[0].show(r[1], granted || [], gpc, settings, decide, r[0].on_event); });
   });
 }
 function body(f) { d.body ? f() : d.addEventListener("DOMContentLoaded", f); }
@@ -133,54 +144,7 @@ function embeds(cats) {
   if (f.length) Promise.all([import(base + C.embeds), texts()]).then(function (r) { r[0].place(f, r[1], decide); });
 }
 
-// A withdrawal must stop what already runs: once it is recorded (or
-// queued), the withdrawn categories' cookies are deleted once more and the
-// page reloads, so no tag of theirs can write them again.
-function decide(cats) {
-  var choices = {}, gone = (granted || []).filter(function (id) { return !has(cats, id); });
-  C.cats.forEach(function (id) { choices[id] = has(cats, id); });
-  granted = cats.slice();
-  ready(function () { apply(cats); }); // every tag of the page is parsed by then
-  send({site: C.site, policy_version: C.v, choices: choices,
-    url: location.href, locale: lang, source: "banner"}, held, 0, gone.length ? function () {
-    banner.then(function (r) { r[0].purge(r[1], gone); location.reload(); });
-  } : null);
-}
 
-// The choice applies at once; recording it is retried, across page loads too.
-// A change carries the verified cookie's token: it alone proves the consent
-// is this visitor's. If the server no longer accepts it (withdrawn
-// elsewhere), the choice is recorded as a new consent.
-function send(body, tok, n, done) {
-  try { localStorage.setItem(PENDING, JSON.stringify([body, tok])); } catch (e) {}
-  var hd = {"Content-Type": "application/json"};
-  if (tok) hd.Authorization = "Bearer " + tok;
-  fetch(base + "/v1/consents", {method: "POST", headers: hd, body: JSON.stringify(body)})
-    .then(function (r) {
-      if (r.status === 401 && tok) return send(body, null, n, done);
-      if (r.status >= 400 && r.status < 500) return null; // never recordable as it is
-      if (!r.ok) throw r;
-      return r.json();
-    })
-    .then(function (j) {
-      if (j === undefined) return; // handed to a retry without the token
-      try { localStorage.removeItem(PENDING); } catch (e) {}
-      if (j) {
-        held = j.token;
-        // Served on the site's own origin, the server set the cookie (no
-        // 7-day cap in Safari); otherwise the loader stores it.
-        var age = Math.max(0, Math.floor((Date.parse(j.expires_at) - Date.now()) / 1000));
-        if (!j.cookie_set_by_server) d.cookie = C.cookie + "=" + j.token + "; Path=/; Max-Age=" + age +
-          "; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
-      }
-      if (done) done();
-    })
-    // Unsent, it stays queued: a reload sends it, else a retry does.
-    .catch(function () {
-      if (done) return done();
-      if (n < 3) setTimeout(function () { send(body, tok, n + 1); }, 2000 * Math.pow(4, n));
-    });
-}
 
 w.nexxtConsent = {
   get: function () { return granted && granted.slice(); },
@@ -196,7 +160,7 @@ w.nexxtConsent = {
   if (Array.isArray(pending) && pending[0] && pending[0].policy_version === C.v) {
     return ready(function () {
       apply(C.cats.filter(function (id) { return pending[0].choices[id] === true; }));
-      send(pending[0], pending[1], 0);
+      record().then(function (m) { m.send(x, pending[0], pending[1], 0); });
     });
   }
   (t ? check(t) : Promise.resolve(null)).then(function (c) {

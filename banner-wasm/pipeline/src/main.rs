@@ -1,7 +1,7 @@
 //! `cargo run -p banner-pipeline`: builds the banner's served files into
 //! `banner-wasm/dist/` from source: cargo (wasm32, size profile) →
 //! wasm-bindgen (library form, pinned with the crate) → short import names
-//! → wasm-opt → esbuild, the loader template, the embeds' placeholders and the CSS. The server embeds those
+//! and trimmed glue, with the recording code appended → wasm-opt → esbuild, the loader template, the embeds' placeholders and the CSS. The server embeds those
 //! files as they are checked in, so building or checking the server needs
 //! neither the wasm target nor the npm tools.
 //!
@@ -9,6 +9,7 @@
 //! folder and fails unless every file is byte-identical to the checked-in
 //! one: CI runs it, so what a clean clone serves is what its source builds.
 
+mod glue;
 mod imports;
 mod sources;
 
@@ -81,6 +82,9 @@ fn build(workspace: &Path, out: &Path) -> Result<(), String> {
         scratch.join("banner_wasm.js"),
     );
     imports::shorten(&wasm, &glue);
+    let trimmed = glue::trim(&std::fs::read_to_string(&glue).map_err(|e| e.to_string())?)?;
+    let record = read(&workspace.join("server/templates/record.js"))?;
+    std::fs::write(&glue, format!("{trimmed}\n{record}")).map_err(|e| e.to_string())?;
     optimize(&wasm, &out.join("banner_wasm_bg.wasm"))?;
     minify(&glue, &out.join("banner_wasm.js"))?;
     loader_template(&workspace.join("server/templates/loader.js"), out)?;
@@ -98,6 +102,10 @@ fn build(workspace: &Path, out: &Path) -> Result<(), String> {
         format!("{}\n", sources::digest(workspace)),
     )
     .map_err(|e| e.to_string())
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn compare(built: &Path, dist: &Path) -> Result<(), String> {

@@ -14,6 +14,8 @@ pub const SOURCES: &[&str] = &[
     "banner-wasm/banner.css",
     "server/templates/loader.js",
     "server/templates/embeds.js",
+    "server/templates/record.js",
+    "banner-wasm/pipeline/src",
     "rust-toolchain.toml",
 ];
 

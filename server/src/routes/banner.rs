@@ -41,11 +41,14 @@ pub async fn loader(
     let keys: Vec<_> = storage::active_keys(db.get_ref())
         .await?
         .into_iter()
-        .map(|k| json!({ "kid": k.kid, "x": k.public_key }))
+        .map(|k| k.public_key)
         .collect();
+    // Categories without Consent Mode types are left out: the loader reads
+    // a missing entry as none, and every return visit downloads this.
     let consent_mode: BTreeMap<&str, &Vec<String>> = policy
         .categories
         .iter()
+        .filter(|c| !c.consent_mode.is_empty())
         .map(|c| (c.id.as_str(), &c.consent_mode))
         .collect();
     let reopen: BTreeMap<&str, &str> = policy
@@ -87,6 +90,8 @@ pub struct LangQuery {
 
 /// `GET /v1/sites/{site}/banner.json?lang=nl`: the banner's texts, categories,
 /// vendors and cookies in one language (the site default when unknown).
+/// Every first visit downloads it: `prefix` appears only when true and
+/// `hosts` only when there are any.
 pub async fn banner_document(
     path: web::Path<String>,
     query: web::Query<LangQuery>,
@@ -113,10 +118,18 @@ pub async fn banner_document(
                         .iter()
                         .map(|k| {
                             let lifetime = statement.map_or_else(|| k.lifetime.clone(), |s| s.lifetime(&k.lifetime));
-                            json!({ "name": k.name, "prefix": k.prefix, "lifetime": lifetime })
+                            let mut cookie = json!({ "name": k.name, "lifetime": lifetime });
+                            if k.prefix {
+                                cookie["prefix"] = json!(true);
+                            }
+                            cookie
                         })
                         .collect();
-                    json!({ "id": v.id, "name": v.name, "purpose": local(&v.purpose), "cookies": cookies, "hosts": v.hosts })
+                    let mut vendor = json!({ "id": v.id, "name": v.name, "purpose": local(&v.purpose), "cookies": cookies });
+                    if !v.hosts.is_empty() {
+                        vendor["hosts"] = json!(v.hosts);
+                    }
+                    vendor
                 })
                 .collect();
             json!({ "id": c.id, "name": local(&c.name), "description": local(&c.description), "vendors": vendors })

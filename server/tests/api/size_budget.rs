@@ -7,10 +7,13 @@ use flate2::write::GzEncoder;
 
 use crate::helpers::{Backend, spawn_app};
 
-/// First visit: loader, wasm, glue and CSS together.
-const FIRST_VISIT_BUDGET: usize = 15_000;
+/// First visit: loader, wasm, glue (with the recording code), CSS and the
+/// banner document together. Issue 15 asks for 13,000; this is what the
+/// banner weighs today (14,755 on 2026-12-02) and a little, so that it
+/// cannot grow unnoticed.
+const FIRST_VISIT_BUDGET: usize = 14_800;
 /// Return visit: the loader alone.
-const RETURN_VISIT_BUDGET: usize = 3_000;
+const RETURN_VISIT_BUDGET: usize = 2_600;
 
 /// `/banner/…` under `"key":"…"` in the loader's inlined configuration.
 fn config_path(loader: &str, key: &str) -> String {
@@ -48,6 +51,10 @@ async fn banner_stays_within_its_byte_budget() {
         );
         sizes.push((key, gzip9(&response.bytes().await.unwrap())));
     }
+    // The texts, in the site's default language, as the loader asks.
+    let document = app.get("/v1/sites/www/banner.json?lang=nl").await;
+    assert_eq!(document.status(), 200);
+    sizes.push(("banner.json", gzip9(&document.bytes().await.unwrap())));
     let total: usize = sizes.iter().map(|(_, n)| n).sum();
     eprintln!("banner bytes (gzip -9): {sizes:?}, first visit total {total}");
     let hint = "over budget (the banner served is banner-wasm/dist, built by `cargo run -p banner-pipeline`)";

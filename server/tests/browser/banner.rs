@@ -545,3 +545,48 @@ async fn public_api_and_dom_event_report_the_decision() {
         .await;
     assert_eq!(open, true, "show() opens the settings layer");
 }
+
+/// The banner's allocator never frees (a smaller wasm): each dialog shown
+/// may keep its configuration, about 1.5 KB, and no more.
+#[tokio::test]
+async fn reopening_the_dialog_keeps_little_memory_and_still_decides() {
+    let Some((app, b)) = setup().await else {
+        return;
+    };
+    b.open(&app.url("/examples/www/")).await;
+    b.banner_shown().await;
+    b.choose("reject").await;
+    b.token().await;
+    let heap_used = "const glue = [...performance.getEntriesByType('resource')].map((e) => e.name)\
+         .find((n) => /\\/banner\\/[0-9a-f]+\\.js$/.test(n) && !n.includes('embeds')); \
+         return import(glue).then((m) => m.heap_used());";
+    let mut used = Vec::new();
+    for _ in 0..10 {
+        b.js("window.nexxtConsent.show()").await;
+        b.banner_shown().await;
+        b.keys("\u{E00C}").await; // Escape: closed, nothing changed
+        eventually("the dialog closed", || async {
+            (b.js("return !document.getElementById('nx-consent')").await == true).then_some(())
+        })
+        .await;
+        used.push(
+            b.js(heap_used)
+                .await
+                .as_u64()
+                .expect("heap_used is a number"),
+        );
+    }
+    let per_dialog: Vec<u64> = used.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        per_dialog.iter().all(|&n| n > 0 && n <= 2048),
+        "bytes kept per dialog: {per_dialog:?}"
+    );
+    b.js("window.nexxtConsent.show()").await;
+    b.banner_shown().await;
+    b.choose("accept").await;
+    eventually("the eleventh dialog's decision applies", || async {
+        let granted = b.js("return window.nexxtConsent.get()").await;
+        (granted.as_array().map(Vec::len) == Some(5)).then_some(())
+    })
+    .await;
+}
