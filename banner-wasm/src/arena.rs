@@ -8,7 +8,7 @@
 //! and state), so a visitor who opens the settings 100 times on one page
 //! holds 150 KB more; `heap_used` reports it and a browser test bounds it.
 
-use core::alloc::{GlobalAlloc, Layout};
+use core::alloc::Layout;
 use core::cell::Cell;
 
 const PAGE: usize = 65_536;
@@ -54,7 +54,7 @@ impl Arena {
 }
 
 #[cfg(target_arch = "wasm32")]
-unsafe impl GlobalAlloc for Arena {
+unsafe impl core::alloc::GlobalAlloc for Arena {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         use core::arch::wasm32::{memory_grow, memory_size};
         // The heap begins where linear memory ended at the first allocation:

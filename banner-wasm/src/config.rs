@@ -1,40 +1,25 @@
 //! The banner document the loader hands over (`/v1/sites/{site}/banner.json`).
-//! Texts stay JS strings (they only go back into the DOM); ids and cookie
-//! names become Rust strings, because the banner reasons about them.
+//! It stays a JS object, read where it is used: texts, names and lifetimes
+//! only go back into the DOM. Only what the banner reasons about becomes
+//! Rust strings: the category ids, the categories GPC rules out, and the
+//! cookie names when cookies are deleted. (Copying the whole document into
+//! Rust structures cost about 1 KB of wasm.)
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use js_sys::Array;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::cookies::Rule;
-use crate::js::field;
-
-pub struct Cookie {
-    pub name: String,
-    pub prefix: bool,
-    pub lifetime: JsValue,
-}
-
-pub struct Vendor {
-    pub name: JsValue,
-    pub purpose: JsValue,
-    pub cookies: Vec<Cookie>,
-}
-
-pub struct Category {
-    pub id: String,
-    pub name: JsValue,
-    pub description: JsValue,
-    pub vendors: Vec<Vendor>,
-}
+use crate::js::{self, field};
 
 pub struct Config {
-    /// The `texts` object: read field by field with [`Config::text`].
-    pub texts: JsValue,
-    pub privacy_url: String,
-    pub categories: Vec<Category>,
+    doc: JsValue,
+    /// The category objects, in the document's order.
+    pub categories: Vec<JsValue>,
+    /// Their ids, in the same order.
+    pub ids: Vec<String>,
     pub gpc_off: Vec<String>,
 }
 
@@ -45,75 +30,68 @@ fn string(obj: &JsValue, key: &str) -> String {
 /// Items of a JS array; nothing when it is not one.
 pub fn items(value: &JsValue) -> Vec<JsValue> {
     if Array::is_array(value) {
-        Array::from(value).iter().collect()
+        js::each(value.unchecked_ref())
     } else {
         Vec::new()
     }
 }
 
+/// Items of the array under `key`.
+pub fn list(obj: &JsValue, key: &str) -> Vec<JsValue> {
+    items(&field(obj, key))
+}
+
 /// Strings of a JS array (e.g. granted category ids).
 pub fn strings(value: &JsValue) -> Vec<String> {
-    items(value).iter().filter_map(JsValue::as_string).collect()
-}
-
-fn cookie(k: &JsValue) -> Cookie {
-    Cookie {
-        name: string(k, "name"),
-        prefix: field(k, "prefix").is_truthy(),
-        lifetime: field(k, "lifetime"),
+    let mut out = Vec::new();
+    for item in items(value) {
+        if let Some(s) = item.as_string() {
+            out.push(s);
+        }
     }
-}
-
-fn vendor(v: &JsValue) -> Vendor {
-    Vendor {
-        name: field(v, "name"),
-        purpose: field(v, "purpose"),
-        cookies: items(&field(v, "cookies")).iter().map(cookie).collect(),
-    }
-}
-
-fn category(c: &JsValue) -> Category {
-    Category {
-        id: string(c, "id"),
-        name: field(c, "name"),
-        description: field(c, "description"),
-        vendors: items(&field(c, "vendors")).iter().map(vendor).collect(),
-    }
+    out
 }
 
 impl Config {
-    pub fn read(obj: &JsValue) -> Self {
+    pub fn read(doc: &JsValue) -> Self {
+        let categories = list(doc, "categories");
+        let mut ids = Vec::new();
+        for c in &categories {
+            ids.push(string(c, "id"));
+        }
         Self {
-            texts: field(obj, "texts"),
-            privacy_url: string(obj, "privacy_url"),
-            gpc_off: strings(&field(obj, "gpc_forces_off")),
-            categories: items(&field(obj, "categories"))
-                .iter()
-                .map(category)
-                .collect(),
+            ids,
+            gpc_off: strings(&field(doc, "gpc_forces_off")),
+            categories,
+            doc: doc.clone(),
         }
     }
 
     /// One banner text (`title`, `accept_all`, …).
     pub fn text(&self, key: &str) -> JsValue {
-        field(&self.texts, key)
+        field(&field(&self.doc, "texts"), key)
     }
 
-    pub fn ids(&self) -> Vec<String> {
-        self.categories.iter().map(|c| c.id.clone()).collect()
+    pub fn privacy_url(&self) -> String {
+        string(&self.doc, "privacy_url")
     }
 
     /// The cookie rules of every vendor in the given categories.
     pub fn rules_of(&self, categories: &[String]) -> Vec<Rule> {
-        self.categories
-            .iter()
-            .filter(|c| categories.contains(&c.id))
-            .flat_map(|c| &c.vendors)
-            .flat_map(|v| &v.cookies)
-            .map(|k| Rule {
-                name: k.name.clone(),
-                prefix: k.prefix,
-            })
-            .collect()
+        let mut rules = Vec::new();
+        for (c, id) in self.categories.iter().zip(&self.ids) {
+            if !categories.contains(id) {
+                continue;
+            }
+            for v in list(c, "vendors") {
+                for k in list(&v, "cookies") {
+                    rules.push(Rule {
+                        name: string(&k, "name"),
+                        prefix: field(&k, "prefix").is_truthy(),
+                    });
+                }
+            }
+        }
+        rules
     }
 }

@@ -22,15 +22,16 @@ pub fn doomed(document_cookie: &str, rules: &[Rule]) -> Vec<String> {
         let end = position(rest, b';').unwrap_or(rest.len());
         let pair = before(rest, end);
         let name = spaceless(before(pair, position(pair, b'=').unwrap_or(pair.len())));
-        let matched = rules.iter().any(|r| {
-            if r.prefix {
-                name.starts_with(r.name.as_str())
+        for rule in rules {
+            let matched = if rule.prefix {
+                name.starts_with(rule.name.as_str())
             } else {
-                name == r.name
+                name == rule.name
+            };
+            if !name.is_empty() && matched {
+                names.push(name.to_owned());
+                break;
             }
-        });
-        if !name.is_empty() && matched {
-            names.push(name.to_owned());
         }
         rest = after(rest, end + 1);
     }
@@ -38,7 +39,12 @@ pub fn doomed(document_cookie: &str, rules: &[Rule]) -> Vec<String> {
 }
 
 fn position(text: &str, byte: u8) -> Option<usize> {
-    text.bytes().position(|b| b == byte)
+    for (at, b) in text.bytes().enumerate() {
+        if b == byte {
+            return Some(at);
+        }
+    }
+    None
 }
 
 fn before(text: &str, at: usize) -> &str {

@@ -3,10 +3,10 @@
 
 use alloc::vec::Vec;
 
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element};
 
-use crate::config::{Category, Config};
+use crate::config::{Config, list};
 use crate::js;
 
 /// Id of the dialog root; the banner's CSS styles it.
@@ -16,7 +16,7 @@ pub const ROOT_ID: &str = "nx-consent";
 pub fn el(doc: &Document, tag: &str, class: &str, text: &JsValue) -> Element {
     let e = js::create(doc, tag);
     if !class.is_empty() {
-        e.set_class_name(class);
+        js::set(&e, "class", class);
     }
     if !text.is_undefined() {
         js::set_text(&e, text);
@@ -45,7 +45,7 @@ fn buttons(doc: &Document, cfg: &Config, parent: &Element, items: &[(&str, &str)
 pub fn build(doc: &Document, cfg: &Config, on: &[bool], gpc: bool) -> (Element, Element, Element) {
     let none = JsValue::UNDEFINED;
     let root = el(doc, "div", "nx", &none);
-    root.set_id(ROOT_ID);
+    js::set(&root, "id", ROOT_ID);
     for (name, value) in [
         ("role", "dialog"),
         ("aria-modal", "true"),
@@ -57,14 +57,14 @@ pub fn build(doc: &Document, cfg: &Config, on: &[bool], gpc: bool) -> (Element, 
 
     let first = add(doc, &root, "div", "nx-layer", &none);
     let title = add(doc, &first, "h2", "nx-title", &cfg.text("title"));
-    title.set_id("nx-title");
+    js::set(&title, "id", "nx-title");
     // Focusable by script only: the dialog opens on its heading.
     js::set(&title, "tabindex", "-1");
     let body = add(doc, &first, "p", "nx-text", &cfg.text("body"));
-    body.set_id("nx-body");
+    js::set(&body, "id", "nx-body");
     js::append(&body, &JsValue::from_str(" "));
     let link = add(doc, &body, "a", "nx-link", &cfg.text("privacy_link"));
-    js::set(&link, "href", &cfg.privacy_url);
+    js::set(&link, "href", &cfg.privacy_url());
     if gpc {
         add(
             doc,
@@ -89,8 +89,8 @@ pub fn build(doc: &Document, cfg: &Config, on: &[bool], gpc: bool) -> (Element, 
     js::set(&second, "hidden", "");
     let heading = add(doc, &second, "h2", "nx-title", &cfg.text("settings"));
     js::set(&heading, "tabindex", "-1");
-    for (category, on) in cfg.categories.iter().zip(on) {
-        category_section(doc, cfg, &second, category, *on);
+    for ((category, id), on) in cfg.categories.iter().zip(&cfg.ids).zip(on) {
+        category_section(doc, cfg, &second, category, id, *on);
     }
     buttons(
         doc,
@@ -105,41 +105,53 @@ pub fn build(doc: &Document, cfg: &Config, on: &[bool], gpc: bool) -> (Element, 
     (root, first, second)
 }
 
-fn category_section(doc: &Document, cfg: &Config, parent: &Element, c: &Category, on: bool) {
+fn category_section(
+    doc: &Document,
+    cfg: &Config,
+    parent: &Element,
+    c: &JsValue,
+    id: &str,
+    on: bool,
+) {
     let none = JsValue::UNDEFINED;
     let section = add(doc, parent, "section", "nx-cat", &none);
     let label = add(doc, &section, "label", "nx-toggle", &none);
-    let input: HtmlInputElement = add(doc, &label, "input", "", &none).unchecked_into();
-    input.set_type("checkbox");
+    // Attributes, not the `checked` and `disabled` properties: one import
+    // for all of them.
+    let input = add(doc, &label, "input", "", &none);
+    js::set(&input, "type", "checkbox");
     js::set(&input, "role", "switch");
-    js::set(&input, "data-c", &c.id);
-    input.set_checked(on);
-    let necessary = c.id == crate::state::NECESSARY;
-    input.set_disabled(necessary);
-    add(doc, &label, "span", "nx-name", &c.name);
+    js::set(&input, "data-c", id);
+    if on {
+        js::set(&input, "checked", "");
+    }
+    let necessary = id == crate::state::NECESSARY;
+    if necessary {
+        js::set(&input, "disabled", "");
+    }
+    add(doc, &label, "span", "nx-name", &js::field(c, "name"));
     if necessary {
         add(doc, &label, "span", "nx-always", &cfg.text("always_on"));
     }
-    add(doc, &section, "p", "nx-text", &c.description);
-    if c.vendors.is_empty() {
+    add(doc, &section, "p", "nx-text", &js::field(c, "description"));
+    let vendors = list(c, "vendors");
+    if vendors.is_empty() {
         return;
     }
     let details = add(doc, &section, "details", "", &none);
     add(doc, &details, "summary", "", &cfg.text("vendors"));
-    let list = add(doc, &details, "ul", "nx-vendors", &none);
-    for v in &c.vendors {
-        let item = add(doc, &list, "li", "", &none);
-        add(doc, &item, "strong", "", &v.name);
+    let ul = add(doc, &details, "ul", "nx-vendors", &none);
+    for v in &vendors {
+        let item = add(doc, &ul, "li", "", &none);
+        add(doc, &item, "strong", "", &js::field(v, "name"));
         js::append(&item, &JsValue::from_str(": "));
-        js::append(&item, &v.purpose);
-        for k in &v.cookies {
-            let code = add(doc, &item, "code", "nx-cookie", &JsValue::from_str(&k.name));
+        js::append(&item, &js::field(v, "purpose"));
+        for k in &list(v, "cookies") {
+            let code = add(doc, &item, "code", "nx-cookie", &js::field(k, "name"));
             // A prefix covers every cookie whose name starts with it.
-            js::append(
-                &code,
-                &JsValue::from_str(if k.prefix { "* (" } else { " (" }),
-            );
-            js::append(&code, &k.lifetime);
+            let prefix = js::field(k, "prefix").is_truthy();
+            js::append(&code, &JsValue::from_str(if prefix { "* (" } else { " (" }));
+            js::append(&code, &js::field(k, "lifetime"));
             js::append(&code, &JsValue::from_str(")"));
         }
     }
@@ -147,16 +159,17 @@ fn category_section(doc: &Document, cfg: &Config, parent: &Element, c: &Category
 
 /// Checkbox states in category order.
 pub fn read_toggles(layer: &Element) -> Vec<bool> {
-    js::all(layer, "input[data-c]")
-        .iter()
-        .map(|n| n.unchecked_into::<HtmlInputElement>().checked())
-        .collect()
+    let mut on = Vec::new();
+    for input in js::each(&js::all(layer, "input[data-c]")) {
+        on.push(js::field(&input, "checked").is_truthy());
+    }
+    on
 }
 
 /// What Tab may reach inside `layer`, in order.
-pub fn focusables(layer: &Element) -> Vec<HtmlElement> {
-    js::all(layer, "a[href],button,input:not([disabled]),summary")
-        .iter()
-        .map(JsCast::unchecked_into)
-        .collect()
+pub fn focusables(layer: &Element) -> Vec<JsValue> {
+    js::each(&js::all(
+        layer,
+        "a[href],button,input:not([disabled]),summary",
+    ))
 }

@@ -32,8 +32,8 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use js_sys::{Array, Function};
-use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
-use web_sys::{Document, Element, Event, HtmlElement, KeyboardEvent};
+use wasm_bindgen::{JsValue, prelude::wasm_bindgen};
+use web_sys::{Document, Element, Event};
 
 use config::Config;
 
@@ -70,7 +70,7 @@ struct Banner {
     second: Element,
     /// Opened straight into settings (the reopen control): Escape closes.
     settings_only: bool,
-    opener: Option<HtmlElement>,
+    opener: Option<JsValue>,
     decide: Function,
 }
 
@@ -94,18 +94,18 @@ pub fn show(
     listener: JsValue,
 ) -> Result<(), JsValue> {
     let doc = js::document();
-    let body = doc.body().ok_or("no body")?;
-    if let Some(old) = doc.get_element_by_id(dom::ROOT_ID) {
+    let body = js::object(&doc, "body").ok_or("no body")?;
+    if let Some(old) = js::first(&doc, "#nx-consent") {
         old.remove();
     }
     let cfg = Config::read(&banner);
-    let ids = cfg.ids();
+    let ids = cfg.ids.clone();
     let before = config::strings(&current);
     let on = state::initial(&ids, &before, gpc, &cfg.gpc_off);
     let (root, first, second) = dom::build(&doc, &cfg, &on, gpc);
     // Unchecked casts here and below: `instanceof` checks cost an import
     // each, and only `focus`, which every focusable element has, is called.
-    let opener = doc.active_element().map(JsCast::unchecked_into);
+    let opener = js::object(&doc, "activeElement");
     js::append(&body, &root);
     let banner = Banner {
         doc,
@@ -157,6 +157,11 @@ pub fn heap_used() -> usize {
     }
 }
 
+/// Whether `layer` is hidden (the `hidden` property reflects the attribute).
+fn hidden(layer: &Element) -> bool {
+    js::field(layer, "hidden").is_truthy()
+}
+
 /// Focuses a layer's heading, never a consent button: a keyboard user's
 /// first Enter must not decide anything, and Tab then starts at the text.
 fn focus_first(layer: &Element) {
@@ -168,27 +173,27 @@ fn focus_first(layer: &Element) {
 impl Banner {
     fn on_event(&self, event: &Event) {
         // The dialog listens to clicks and keys only; a key event has `key`.
-        if js::field(event, "key").is_string() {
-            return self.on_key(event.unchecked_ref::<KeyboardEvent>());
+        if let Some(key) = js::field(event, "key").as_string() {
+            return self.on_key(event, &key);
         }
         // A click's target is an element of the dialog.
-        let target: Option<Element> = event.target().map(JsCast::unchecked_into);
+        let target = js::object(event, "target");
         let Some(action) = target.and_then(|t| js::closest(&t, "[data-a]")) else {
             return;
         };
-        let on = match action.get_attribute("data-a").as_deref() {
-            Some("accept") => state::accept_all(&self.ids, self.gpc, &self.cfg.gpc_off),
-            Some("reject") => state::reject_all(&self.ids),
-            Some("save") => dom::read_toggles(&self.second),
-            Some("settings") => return self.open_settings(),
+        let on = match js::text(&js::field(&action, "dataset"), "a").as_str() {
+            "accept" => state::accept_all(&self.ids, self.gpc, &self.cfg.gpc_off),
+            "reject" => state::reject_all(&self.ids),
+            "save" => dom::read_toggles(&self.second),
+            "settings" => return self.open_settings(),
             _ => return,
         };
         self.finish(&state::granted(&self.ids, &on));
     }
 
-    fn on_key(&self, key: &KeyboardEvent) {
-        let settings_open = !self.second.has_attribute("hidden");
-        match key.key().as_str() {
+    fn on_key(&self, event: &Event, key: &str) {
+        let settings_open = !hidden(&self.second);
+        match key {
             // Closing the settings is never consent: back to the first layer,
             // or, when reopened later, away with nothing changed.
             "Escape" if settings_open && self.settings_only => self.close(),
@@ -197,14 +202,14 @@ impl Banner {
                 js::unset(&self.first, "hidden");
                 focus_first(&self.first);
             }
-            "Tab" => self.trap_focus(key),
+            "Tab" => self.trap_focus(event),
             _ => {}
         }
     }
 
     /// Keeps Tab and Shift+Tab inside the visible layer while it is modal.
-    fn trap_focus(&self, key: &KeyboardEvent) {
-        let layer = if self.second.has_attribute("hidden") {
+    fn trap_focus(&self, key: &Event) {
+        let layer = if hidden(&self.second) {
             &self.first
         } else {
             &self.second
@@ -213,18 +218,15 @@ impl Banner {
         let (Some(first), Some(last)) = (items.first(), items.last()) else {
             return;
         };
-        let active = self.doc.active_element();
-        let at = |e: &HtmlElement| {
-            active
-                .as_ref()
-                .is_some_and(|a| a == AsRef::<Element>::as_ref(e))
-        };
+        let active = js::field(&self.doc, "activeElement");
+        let at = |e: &JsValue| active == *e;
         // From the heading (not itself in the Tab order) Shift+Tab must
         // stay inside too.
-        let on_item = items.iter().any(&at);
-        let wrap_to = if key.shift_key() && (at(first) || !on_item) {
+        let on_item = items.contains(&active);
+        let shift = js::field(key, "shiftKey").is_truthy();
+        let wrap_to = if shift && (at(first) || !on_item) {
             last
-        } else if !key.shift_key() && (at(last) || !on_item) {
+        } else if !shift && (at(last) || !on_item) {
             first
         } else {
             return;
@@ -241,7 +243,10 @@ impl Banner {
 
     fn finish(&self, granted: &[String]) {
         self.delete_cookies(&state::withdrawn(&self.before, granted));
-        let list: Array = granted.iter().map(|g| JsValue::from_str(g)).collect();
+        let list = Array::new();
+        for id in granted {
+            list.push(&JsValue::from_str(id));
+        }
         self.close();
         js::call(&self.decide, &JsValue::NULL, &list);
     }
@@ -270,16 +275,13 @@ pub fn purge(banner: JsValue, categories: JsValue) {
 
 /// Deletes the first-party cookies the policy declares for `categories`.
 fn delete_cookies(doc: &Document, cfg: &Config, categories: &[String]) {
-    let Some(location) = doc.location() else {
-        return;
-    };
     if categories.is_empty() {
         return;
     }
-    let host = js::hostname(&location);
-    for name in cookies::doomed(&js::cookie(doc), &cfg.rules_of(categories)) {
+    let host = js::text(&js::field(doc, "location"), "hostname");
+    for name in cookies::doomed(&js::text(doc, "cookie"), &cfg.rules_of(categories)) {
         for expiry in cookies::expiries(&name, &host) {
-            js::set_cookie(doc, &expiry);
+            js::put(doc, "cookie", &JsValue::from_str(&expiry));
         }
     }
 }

@@ -8,41 +8,46 @@ pub const NECESSARY: &str = "necessary";
 
 /// Initial toggle states: what the visitor granted before, nothing optional
 /// otherwise (no pre-ticked boxes), and never a category the browser's GPC
-/// signal rules out.
+/// signal rules out. (Plain loops in this file: iterator adapters cost
+/// several times their code in wasm.)
 pub fn initial(ids: &[String], current: &[String], gpc: bool, gpc_off: &[String]) -> Vec<bool> {
-    ids.iter()
-        .map(|id| id == NECESSARY || (current.contains(id) && !(gpc && gpc_off.contains(id))))
-        .collect()
+    let mut on = Vec::new();
+    for id in ids {
+        on.push(id == NECESSARY || (current.contains(id) && !(gpc && gpc_off.contains(id))));
+    }
+    on
 }
 
 /// Every category on, except those GPC rules out.
 pub fn accept_all(ids: &[String], gpc: bool, gpc_off: &[String]) -> Vec<bool> {
-    ids.iter()
-        .map(|id| id == NECESSARY || !(gpc && gpc_off.contains(id)))
-        .collect()
+    initial(ids, ids, gpc, gpc_off)
 }
 
 /// Only `necessary` on.
 pub fn reject_all(ids: &[String]) -> Vec<bool> {
-    ids.iter().map(|id| id == NECESSARY).collect()
+    initial(ids, &[], false, &[])
 }
 
 /// The ids whose state is on.
 pub fn granted(ids: &[String], on: &[bool]) -> Vec<String> {
-    ids.iter()
-        .zip(on)
-        .filter(|(_, on)| **on)
-        .map(|(id, _)| id.clone())
-        .collect()
+    let mut out = Vec::new();
+    for (id, on) in ids.iter().zip(on) {
+        if *on {
+            out.push(id.clone());
+        }
+    }
+    out
 }
 
 /// Categories granted before and not any more.
 pub fn withdrawn(before: &[String], after: &[String]) -> Vec<String> {
-    before
-        .iter()
-        .filter(|id| !after.contains(id))
-        .cloned()
-        .collect()
+    let mut out = Vec::new();
+    for id in before {
+        if !after.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -132,8 +132,12 @@ function open(settings) {
   });
 }
 function body(f) { d.body ? f() : d.addEventListener("DOMContentLoaded", f); }
-function texts() {
-  return txt = txt || fetch(base + "/v1/sites/" + C.site + "/banner.json?lang=" + lang).then(function (r) { return r.json(); });
+// The dialog's texts; with `embeds`, the placeholders' texts and the
+// vendors' hosts too (only a page with a blocked embed needs them).
+function texts(embeds) {
+  var u = base + "/v1/sites/" + C.site + "/banner.json?lang=" + lang;
+  function get(u) { return fetch(u).then(function (r) { return r.json(); }); }
+  return embeds ? get(u + "&embeds=true") : txt = txt || get(u);
 }
 
 // Blocked embeds get a placeholder (a module of its own, fetched only when
@@ -141,7 +145,7 @@ function texts() {
 function embeds(cats) {
   var f = [].filter.call(d.querySelectorAll("iframe[data-consent-category][data-src]"),
     function (e) { return !has(cats, e.getAttribute("data-consent-category")); });
-  if (f.length) Promise.all([import(base + C.embeds), texts()]).then(function (r) { r[0].place(f, r[1], decide); });
+  if (f.length) Promise.all([import(base + C.embeds), texts(1)]).then(function (r) { r[0].place(f, r[1], decide); });
 }
 
 

@@ -84,17 +84,22 @@ pub async fn loader(
 }
 
 #[derive(Deserialize)]
-pub struct LangQuery {
+pub struct DocumentQuery {
     lang: Option<String>,
+    /// For the embeds' placeholders: with their texts and each vendor's id
+    /// and hosts, which the dialog does not use.
+    #[serde(default)]
+    embeds: bool,
 }
 
 /// `GET /v1/sites/{site}/banner.json?lang=nl`: the banner's texts, categories,
 /// vendors and cookies in one language (the site default when unknown).
-/// Every first visit downloads it: `prefix` appears only when true and
-/// `hosts` only when there are any.
+/// Every first visit downloads it, so it carries what the dialog shows and
+/// no more: `prefix` only when true, and the embeds' texts and the vendors'
+/// ids and hosts only with `&embeds=true` (a page with a blocked embed).
 pub async fn banner_document(
     path: web::Path<String>,
-    query: web::Query<LangQuery>,
+    query: web::Query<DocumentQuery>,
     policies: web::Data<Policies>,
 ) -> Result<HttpResponse, ApiError> {
     let policy = &site(&policies, &path)?.policy;
@@ -125,8 +130,9 @@ pub async fn banner_document(
                             cookie
                         })
                         .collect();
-                    let mut vendor = json!({ "id": v.id, "name": v.name, "purpose": local(&v.purpose), "cookies": cookies });
-                    if !v.hosts.is_empty() {
+                    let mut vendor = json!({ "name": v.name, "purpose": local(&v.purpose), "cookies": cookies });
+                    if query.embeds {
+                        vendor["id"] = json!(v.id);
                         vendor["hosts"] = json!(v.hosts);
                     }
                     vendor
@@ -135,11 +141,18 @@ pub async fn banner_document(
             json!({ "id": c.id, "name": local(&c.name), "description": local(&c.description), "vendors": vendors })
         })
         .collect();
+    let mut texts = policy.texts[lang].clone();
+    if !query.embeds {
+        // Empty texts are left out of the document.
+        texts.embed_blocked.clear();
+        texts.embed_load_once.clear();
+        texts.embed_always.clear();
+    }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
         .json(BannerDocument {
             lang,
-            texts: &policy.texts[lang],
+            texts: &texts,
             privacy_url: &policy.site.privacy_url,
             gpc_forces_off: &policy.site.gpc_forces_off,
             categories,

@@ -21,6 +21,18 @@ fn kids(jwks: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The public key (`x`) of the JWK with id `kid`.
+fn public_key(jwks: &Value, kid: &str) -> String {
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid)
+        .and_then(|k| k["x"].as_str())
+        .expect("the key is published")
+        .to_owned()
+}
+
 fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }
@@ -97,6 +109,14 @@ async fn a_revoked_key_counts_nowhere_and_its_instance_refuses_to_start(backend:
     };
     let receipt = app.consent(all("www", true)).await;
     let leaked = kid_of(token_of(&receipt));
+    // The loader carries public keys only (no ids): the leaked one's `x`.
+    let leaked_x = public_key(&app.jwks().await, &leaked);
+    assert!(
+        app.get_text("/v1/sites/www/loader.js")
+            .await
+            .contains(&leaked_x),
+        "the banner trusts the key before it is revoked"
+    );
     let revoked = cli_ok(&app, &["keys", "revoke", &leaked]);
     assert!(revoked.contains("revoked"), "{revoked}");
     assert_eq!(
@@ -110,7 +130,7 @@ async fn a_revoked_key_counts_nowhere_and_its_instance_refuses_to_start(backend:
     assert!(!kids(&other.jwks().await).contains(&leaked));
     let loader = other.get_text("/v1/sites/www/loader.js").await;
     assert!(
-        !loader.contains(&leaked),
+        !loader.contains(&leaked_x),
         "the banner no longer trusts it: visitors are asked again"
     );
     for status in [

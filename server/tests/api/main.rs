@@ -7,6 +7,7 @@ mod helpers;
 mod audit;
 mod backup;
 mod bad_input;
+mod banner_document;
 mod consents;
 mod crash;
 mod export_filters;
