@@ -44,7 +44,7 @@ const browser = await chromium.launch({
 try {
   const results = { ours: [] };
   for (let i = 0; i < runs; i++) {
-    results.ours.push(await visit(`${ours.origin}/examples/www/`, OURS, /\/(v1\/sites\/www\/loader\.js|banner\/)/));
+    results.ours.push(await visit(`${ours.origin}/examples/www/`, OURS, /\/(v1\/sites\/www\/(loader\.js|banner\.json)|banner\/)/));
     for (const [kind, peer] of Object.entries(peers)) {
       (results[kind] = results[kind] || []).push(await visit(`${peer.origin}/`, PEERS[kind].accept, /\/(vendor\/|init\.js)/));
     }

@@ -15,19 +15,18 @@ var uet = w.uetq = w.uetq || [];
 uet.push("consent", "default", {ad_storage: "denied"});
 
 var granted = null, held = null, subs = [], banner, txt, PENDING = "nexxt_consent_pending";
+var lang = (d.documentElement.lang || "").slice(0, 2).toLowerCase();
+if (C.langs.indexOf(lang) < 0) lang = C.lang;
+var gpc = navigator.globalPrivacyControl === true;
 // Deciding and recording live in the banner's module (record.js), so that
 // a return visit does not download them.
 var x = {c: C, base: base, lang: lang, q: PENDING,
   apply: function (cats) { granted = cats.slice(); ready(function () { apply(cats); }); }, // every tag of the page is parsed by then
   was: function () { return granted; }, held: function () { return held; }, hold: function (t) { held = t; },
-  reload: function (gone) {
-    (banner || Promise.resolve([{purge: function () {}}])).then(function (r) { r[0].purge(r[1], gone); location.reload(); });
-  }};
+  // Only the dialog withdraws (an embed's "always allow" adds), so the banner is loaded.
+  reload: function (gone) { banner.then(function (r) { r[0].purge(r[1], gone); location.reload(); }); }};
 function record() { return import(base + C.glue); }
 function decide(cats) { record().then(function (m) { m.decide(x, cats); }); }
-var lang = (d.documentElement.lang || "").slice(0, 2).toLowerCase();
-if (C.langs.indexOf(lang) < 0) lang = C.lang;
-var gpc = navigator.globalPrivacyControl === true;
 
 function has(list, x) { return list.indexOf(x) >= 0; }
 function bytes(s) {
@@ -116,14 +115,13 @@ function control() {
 // the glue, the texts and the wasm (handed to the glue as a fetch under
 // way). It paints as soon as there is a body, not at DOMContentLoaded.
 function open(settings) {
-  if (!d.getElementById("nx-css")) {
-    var l = d.createElement("link");
-    l.id = "nx-css"; l.rel = "stylesheet"; l.href = base + C.css; l.nonce = nonce;
-    d.head.appendChild(l);
-  }
   if (!banner) {
-    var wasm = fetch(base + C.wasm);
-    banner = Promise.all([import(base + C.glue), texts()]).then(function (r) {
+    var l = d.createElement("link"), wasm = fetch(base + C.wasm);
+    l.id = "nx-css"; l.rel = "stylesheet"; l.href = base + C.css; l.nonce = nonce;
+    // Shown only once styled: an unstyled dialog would shift when the CSS lands.
+    var css = new Promise(function (ok) { l.onload = l.onerror = ok; });
+    d.head.appendChild(l);
+    banner = Promise.all([import(base + C.glue), texts(), css]).then(function (r) {
       return r[0].default(wasm).then(function () { return r; });
     });
   }

@@ -97,6 +97,7 @@ async fn reject_all_runs_nothing_and_records_every_category_false() {
         json!({"necessary": true, "analytics": false, "experience": false, "marketing": false, "support": false})
     );
     assert_eq!(events[0]["source"], "banner");
+    assert_eq!(events[0]["locale"], "nl", "the page's language is recorded");
     assert_eq!(b.stubs().await, json!({}), "nothing optional ran");
     assert!(
         b.client
