@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 #[path = "../banner-wasm/pipeline/src/sources.rs"]
 mod sources;
 
+#[path = "tests/browser/installed.rs"]
+mod installed;
+
 const DIST: &[&str] = &[
     "banner_wasm_bg.wasm",
     "banner_wasm.js",
@@ -53,7 +56,9 @@ fn warn_if_stale(workspace: &Path, dist: &Path) {
 /// reason (through these cfgs), so that the summary counts them as ignored
 /// instead of `ok`. Under `CI=true` nothing is ignored: the tests fail.
 fn announce_skipped_tests() {
-    println!("cargo:rustc-check-cfg=cfg(skip_postgres_tests, skip_browser_tests)");
+    println!(
+        "cargo:rustc-check-cfg=cfg(skip_postgres_tests, skip_browser_tests, skip_firefox_tests, skip_webkit_tests)"
+    );
     println!("cargo:rerun-if-env-changed=TEST_POSTGRES_URL");
     println!("cargo:rerun-if-env-changed=CI");
     if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -63,9 +68,23 @@ fn announce_skipped_tests() {
         println!("cargo:rustc-cfg=skip_postgres_tests");
     }
     let browser = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
-    // Installing or removing a package touches /usr/bin: look again then.
+    // Installing or removing a package touches /usr/bin (and `cargo
+    // install`, cargo's bin folder): look again then.
     println!("cargo:rerun-if-changed=/usr/bin");
+    if let Some(home) = std::env::var_os("HOME") {
+        println!(
+            "cargo:rerun-if-changed={}/.cargo/bin",
+            Path::new(&home).display()
+        );
+    }
     if !browser.iter().all(|b| Path::new(b).exists()) {
         println!("cargo:rustc-cfg=skip_browser_tests");
+    }
+    if !(installed::geckodriver().is_some() && Path::new("/usr/bin/firefox-esr").exists()) {
+        println!("cargo:rustc-cfg=skip_firefox_tests");
+    }
+    let webkit = ["/usr/bin/WebKitWebDriver", "/usr/bin/Xvfb"];
+    if !(installed::minibrowser().is_some() && webkit.iter().all(|b| Path::new(b).exists())) {
+        println!("cargo:rustc-cfg=skip_webkit_tests");
     }
 }

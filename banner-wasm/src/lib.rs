@@ -174,6 +174,13 @@ impl Banner {
     fn on_event(&self, event: &Event) {
         // The dialog listens to clicks and keys only; a key event has `key`.
         if let Some(key) = js::field(event, "key").as_string() {
+            // WebKitGTK names Shift+Tab's key `Unidentified` (GTK's
+            // ISO_Left_Tab); its `code` is still `Tab`.
+            let key = if key == "Unidentified" {
+                js::text(event, "code")
+            } else {
+                key
+            };
             return self.on_key(event, &key);
         }
         // A click's target is an element of the dialog.

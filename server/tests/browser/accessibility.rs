@@ -2,8 +2,13 @@
 
 use serde_json::json;
 
-use crate::harness::browser;
+use crate::harness::{Engine, browser_on};
 use crate::helpers::{Backend, spawn_app};
+
+crate::on_every_engine!(
+    banner_meets_wcag_aa_on_both_layers,
+    axe_finds_no_wcag_violation_on_either_layer_on_desktop_and_mobile,
+);
 
 /// Contrast of every text element of the banner against its background,
 /// the size of every control, and layout shifts, measured in the page.
@@ -43,13 +48,10 @@ return {
 };
 "#;
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn banner_meets_wcag_aa_on_both_layers() {
-    let Some(b) = browser().await else { return };
+async fn banner_meets_wcag_aa_on_both_layers(engine: Engine) {
+    let Some(b) = browser_on(engine).await else {
+        return;
+    };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     b.open(&app.url("/examples/www/")).await;
     b.banner_shown().await;
@@ -127,16 +129,13 @@ const AXE_RUN: &str = "const done = arguments[0]; \
     ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' '))}))})) \
   .catch((e) => done({error: String(e)}));";
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn axe_finds_no_wcag_violation_on_either_layer_on_desktop_and_mobile() {
+async fn axe_finds_no_wcag_violation_on_either_layer_on_desktop_and_mobile(engine: Engine) {
     if !crate::harness::npm_installed(&["axe-core/axe.min.js"]) {
         return;
     }
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser_on(engine).await else {
+        return;
+    };
     let axe =
         std::fs::read_to_string(crate::harness::npm_dir().join("axe-core/axe.min.js")).unwrap();
     let app = spawn_app(Backend::Sqlite).await.unwrap();

@@ -1,7 +1,22 @@
 use serde_json::{Value, json};
 
-use crate::harness::{Browser, browser, eventually};
+use crate::harness::{Browser, Engine, Launch, browser_on, eventually, launch};
 use crate::helpers::{Backend, TestApp, spawn_app, spawn_on, verify_with_jwks};
+
+crate::on_every_engine!(
+    gpc_keeps_marketing_off_and_says_so,
+    nothing_runs_and_no_vendor_cookie_exists_before_a_choice,
+    reject_all_runs_nothing_and_records_every_category_false,
+    accept_all_runs_every_stub_once_after_consent_mode_defaults,
+    custom_choice_runs_only_the_chosen_categories,
+    return_visit_applies_the_choice_without_banner_or_wasm,
+    withdrawal_stops_running_tags_and_their_cookies_stay_gone,
+    policy_version_bump_asks_again,
+    app_site_keeps_support_off_until_switched_on,
+    keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner,
+    public_api_and_dom_event_report_the_decision,
+    reopening_the_dialog_keeps_little_memory_and_still_decides,
+);
 
 const VENDORS: [&str; 8] = [
     "google-analytics",
@@ -28,8 +43,8 @@ const VENDOR_COOKIES: [&str; 12] = [
     "intercom-session-demo",
 ];
 
-async fn setup() -> Option<(TestApp, Browser)> {
-    let b = browser().await?;
+async fn setup(engine: Engine) -> Option<(TestApp, Browser)> {
+    let b = browser_on(engine).await?;
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     Some((app, b))
 }
@@ -40,13 +55,8 @@ async fn history(app: &TestApp, token: &str) -> Value {
     app.get_history(id, Some(token)).await.json().await.unwrap()
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn nothing_runs_and_no_vendor_cookie_exists_before_a_choice() {
-    let Some((app, b)) = setup().await else {
+async fn nothing_runs_and_no_vendor_cookie_exists_before_a_choice(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -79,13 +89,8 @@ async fn nothing_runs_and_no_vendor_cookie_exists_before_a_choice() {
     );
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn reject_all_runs_nothing_and_records_every_category_false() {
-    let Some((app, b)) = setup().await else {
+async fn reject_all_runs_nothing_and_records_every_category_false(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -108,13 +113,8 @@ async fn reject_all_runs_nothing_and_records_every_category_false() {
     );
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn accept_all_runs_every_stub_once_after_consent_mode_defaults() {
-    let Some((app, b)) = setup().await else {
+async fn accept_all_runs_every_stub_once_after_consent_mode_defaults(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -159,13 +159,8 @@ async fn accept_all_runs_every_stub_once_after_consent_mode_defaults() {
     assert_eq!(detail, claims["cat"]);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn custom_choice_runs_only_the_chosen_categories() {
-    let Some((app, b)) = setup().await else {
+async fn custom_choice_runs_only_the_chosen_categories(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -180,13 +175,8 @@ async fn custom_choice_runs_only_the_chosen_categories() {
     assert_eq!(claims["cat"], json!(["necessary", "analytics", "support"]));
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn return_visit_applies_the_choice_without_banner_or_wasm() {
-    let Some((app, b)) = setup().await else {
+async fn return_visit_applies_the_choice_without_banner_or_wasm(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -207,13 +197,8 @@ async fn return_visit_applies_the_choice_without_banner_or_wasm() {
     assert_eq!(wasm, 0, "the wasm is not fetched on a return visit");
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn withdrawal_stops_running_tags_and_their_cookies_stay_gone() {
-    let Some((app, b)) = setup().await else {
+async fn withdrawal_stops_running_tags_and_their_cookies_stay_gone(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -275,13 +260,8 @@ async fn withdrawal_stops_running_tags_and_their_cookies_stay_gone() {
     assert_eq!(update[2]["ad_storage"], "denied");
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn policy_version_bump_asks_again() {
-    let Some((app, b)) = setup().await else {
+async fn policy_version_bump_asks_again(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -330,18 +310,23 @@ async fn policy_version_bump_asks_again() {
     assert_eq!(actions, ["given", "changed"]);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn gpc_keeps_marketing_off_and_says_so() {
-    let Some((app, b)) = setup().await else {
+/// WebKitGTK, like Safari, cannot send Global Privacy Control: there the
+/// banner must not claim the signal.
+async fn gpc_keeps_marketing_off_and_says_so(engine: Engine) {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let gpc = engine != Engine::WebKit;
+    let Some(b) = launch(engine, Launch { gpc }).await else {
         return;
     };
-    b.enable_gpc().await;
     b.open(&app.url("/examples/www/")).await;
     b.banner_shown().await;
+    if !gpc {
+        let claimed = b
+            .js("return navigator.globalPrivacyControl === true || !!document.querySelector('#nx-consent .nx-gpc')")
+            .await;
+        assert_eq!(claimed, false, "no signal, no claim");
+        return;
+    }
     let notice = b
         .js("return !!document.querySelector('#nx-consent .nx-gpc')")
         .await;
@@ -361,13 +346,8 @@ async fn gpc_keeps_marketing_off_and_says_so() {
     assert_eq!(events[0]["choices"]["marketing"], false);
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn app_site_keeps_support_off_until_switched_on() {
-    let Some((app, b)) = setup().await else {
+async fn app_site_keeps_support_off_until_switched_on(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/app/")).await;
@@ -385,17 +365,12 @@ async fn app_site_keeps_support_off_until_switched_on() {
     assert_eq!(b.stubs_ran(1).await, json!({"intercom": 1}));
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
+async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner(engine: Engine) {
     const TAB: &str = "\u{e004}";
     const SHIFT_TAB: &str = "\u{e008}\u{e004}";
     const ENTER: &str = "\u{e007}";
     const ESCAPE: &str = "\u{e00c}";
-    let Some((app, b)) = setup().await else {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -480,7 +455,7 @@ async fn keyboard_alone_reaches_every_control_and_focus_stays_in_the_banner() {
     ignore = "Chromium or chromedriver is not installed"
 )]
 async fn choice_applies_at_once_when_the_server_is_unreachable_and_is_recorded_later() {
-    let Some((app, b)) = setup().await else {
+    let Some((app, b)) = setup(Engine::Chromium).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -512,13 +487,8 @@ async fn choice_applies_at_once_when_the_server_is_unreachable_and_is_recorded_l
     );
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn public_api_and_dom_event_report_the_decision() {
-    let Some((app, b)) = setup().await else {
+async fn public_api_and_dom_event_report_the_decision(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
@@ -549,18 +519,25 @@ async fn public_api_and_dom_event_report_the_decision() {
 
 /// The banner's allocator never frees (a smaller wasm): each dialog shown
 /// may keep its configuration, about 1.5 KB, and no more.
-#[tokio::test]
-async fn reopening_the_dialog_keeps_little_memory_and_still_decides() {
-    let Some((app, b)) = setup().await else {
+async fn reopening_the_dialog_keeps_little_memory_and_still_decides(engine: Engine) {
+    let Some((app, b)) = setup(engine).await else {
         return;
     };
     b.open(&app.url("/examples/www/")).await;
     b.banner_shown().await;
     b.choose("reject").await;
     b.token().await;
-    let heap_used = "const glue = [...performance.getEntriesByType('resource')].map((e) => e.name)\
-         .find((n) => /\\/banner\\/[0-9a-f]+\\.js$/.test(n) && !n.includes('embeds')); \
-         return import(glue).then((m) => m.heap_used());";
+    // Asked from a module script of the page itself: Firefox runs WebDriver
+    // scripts in a realm of their own, whose import would be a second,
+    // never-started instance of the banner's module.
+    let heap_used = "const done = arguments[0]; \
+         const glue = [...performance.getEntriesByType('resource')].map((e) => e.name)\
+           .find((n) => /\\/banner\\/[0-9a-f]+\\.js$/.test(n) && !n.includes('embeds')); \
+         const s = document.createElement('script'); s.type = 'module'; \
+         s.nonce = document.querySelector('script[nonce]').nonce; \
+         s.textContent = `import(${JSON.stringify(glue)}).then((m) => { window.__heap = m.heap_used(); })`; \
+         window.__heap = undefined; document.head.appendChild(s); \
+         const wait = () => window.__heap === undefined ? setTimeout(wait, 10) : done(window.__heap); wait();";
     let mut used = Vec::new();
     for _ in 0..10 {
         b.js("window.nexxtConsent.show()").await;
@@ -571,7 +548,7 @@ async fn reopening_the_dialog_keeps_little_memory_and_still_decides() {
         })
         .await;
         used.push(
-            b.js(heap_used)
+            b.js_async(heap_used)
                 .await
                 .as_u64()
                 .expect("heap_used is a number"),

@@ -5,8 +5,10 @@
 
 use serde_json::Value;
 
-use crate::harness::{Browser, browser, eventually};
+use crate::harness::{Browser, Engine, browser_on, eventually};
 use crate::helpers::{Backend, spawn_app, verify_with_jwks};
+
+crate::on_every_engine!(a_blocked_embed_can_be_loaded_once_or_its_category_allowed,);
 
 const ENTER: &str = "\u{e007}";
 
@@ -40,13 +42,10 @@ async fn embed_loaded(b: &Browser) {
     .await;
 }
 
-#[tokio::test]
-#[cfg_attr(
-    skip_browser_tests,
-    ignore = "Chromium or chromedriver is not installed"
-)]
-async fn a_blocked_embed_can_be_loaded_once_or_its_category_allowed() {
-    let Some(b) = browser().await else { return };
+async fn a_blocked_embed_can_be_loaded_once_or_its_category_allowed(engine: Engine) {
+    let Some(b) = browser_on(engine).await else {
+        return;
+    };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     b.open(&app.url("/examples/www/")).await;
     b.banner_shown().await;

@@ -1,7 +1,11 @@
-//! A real Chromium per test, driven through chromedriver, against a real
-//! server. Missing Chromium skips loudly, or fails under `CI=true`.
+//! A real browser per test, driven through WebDriver, against a real
+//! server: Chromium (chromedriver), Firefox ESR (geckodriver) or WebKitGTK
+//! (WebKitWebDriver with MiniBrowser, under Xvfb). A missing browser skips
+//! loudly, or fails under `CI=true`.
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,12 +14,59 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+use crate::installed::{geckodriver, minibrowser};
+
 /// Two cores: more browsers at once only make every test slower and flakier.
 static BROWSERS: Semaphore = Semaphore::const_new(2);
 
+/// The browser engines the banner's tests run in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+    WebKit,
+}
+
+/// Runs a test `async fn name(engine: Engine)` once per engine, as
+/// `name::chromium`, `name::firefox` and `name::webkit`; an engine that is
+/// not installed is reported ignored (or fails under `CI=true`).
+#[macro_export]
+macro_rules! on_every_engine {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            use $crate::harness::Engine;
+            #[tokio::test]
+            #[cfg_attr(skip_browser_tests, ignore = "Chromium or chromedriver is not installed")]
+            async fn chromium() {
+                super::$name(Engine::Chromium).await
+            }
+            #[tokio::test]
+            #[cfg_attr(skip_firefox_tests, ignore = "Firefox ESR or geckodriver is not installed")]
+            async fn firefox() {
+                super::$name(Engine::Firefox).await
+            }
+            #[tokio::test]
+            #[cfg_attr(skip_webkit_tests, ignore = "WebKitWebDriver, MiniBrowser or Xvfb is not installed")]
+            async fn webkit() {
+                super::$name(Engine::WebKit).await
+            }
+        }
+    )+};
+}
+
+/// How a browser starts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Launch {
+    /// Sends Global Privacy Control, as Brave or Firefox with it on do.
+    pub gpc: bool,
+}
+
 pub struct Browser {
     pub client: Client,
-    driver: Child,
+    pub engine: Engine,
+    /// The driver and, for WebKit, the X server: each leads its own
+    /// process group, so the browser it started goes with it.
+    processes: Vec<Child>,
     profile: PathBuf,
     _permit: tokio::sync::SemaphorePermit<'static>,
 }
@@ -31,7 +82,7 @@ fn free_port() -> u16 {
 /// A browser slot for a test that starts Chromium itself (the scanner), or
 /// `None` (announced) when Chromium is not installed; under `CI=true` it must be.
 pub async fn chromium_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
-    if !installed(&["chromium"]) {
+    if !installed(Engine::Chromium) {
         return None;
     }
     Some(BROWSERS.acquire().await.unwrap())
@@ -61,51 +112,126 @@ pub fn npm_installed(files: &[&str]) -> bool {
     false
 }
 
-/// Whether every Debian package's binary is in /usr/bin. A missing one
-/// fails the test under `CI=true`, else skips it loudly.
-fn installed(packages: &[&str]) -> bool {
-    let binary = |package: &str| match package {
-        "chromium-driver" => "/usr/bin/chromedriver".to_owned(),
-        _ => format!("/usr/bin/{package}"),
-    };
-    if packages
-        .iter()
-        .all(|p| std::path::Path::new(&binary(p)).exists())
-    {
+/// What an engine needs: `(what, how to install it, found)`.
+fn requirements(engine: Engine) -> Vec<(&'static str, &'static str, bool)> {
+    let bin = |path: &str| std::path::Path::new(path).exists();
+    match engine {
+        Engine::Chromium => vec![
+            (
+                "chromium",
+                "apt-get install chromium",
+                bin("/usr/bin/chromium"),
+            ),
+            (
+                "chromedriver",
+                "apt-get install chromium-driver",
+                bin("/usr/bin/chromedriver"),
+            ),
+        ],
+        Engine::Firefox => vec![
+            (
+                "firefox-esr",
+                "apt-get install firefox-esr",
+                bin("/usr/bin/firefox-esr"),
+            ),
+            (
+                "geckodriver",
+                "cargo install geckodriver",
+                geckodriver().is_some(),
+            ),
+        ],
+        Engine::WebKit => vec![
+            (
+                "WebKitWebDriver",
+                "apt-get install webkit2gtk-driver",
+                bin("/usr/bin/WebKitWebDriver"),
+            ),
+            (
+                "MiniBrowser",
+                "apt-get install webkit2gtk-driver",
+                minibrowser().is_some(),
+            ),
+            ("Xvfb", "apt-get install xvfb", bin("/usr/bin/Xvfb")),
+        ],
+    }
+}
+
+/// Whether everything `engine` needs is installed. A missing part fails
+/// the test under `CI=true`, else skips it loudly.
+fn installed(engine: Engine) -> bool {
+    let missing: Vec<_> = requirements(engine)
+        .into_iter()
+        .filter(|(_, _, found)| !found)
+        .collect();
+    if missing.is_empty() {
         return true;
     }
-    let install = format!("apt-get install {}", packages.join(" "));
+    let what: Vec<_> = missing.iter().map(|(what, _, _)| *what).collect();
+    let install: Vec<_> = missing.iter().map(|(_, how, _)| *how).collect();
     assert!(
         std::env::var("CI").map_or(true, |v| v != "true"),
-        "CI=true but a browser package is missing: {install}"
+        "CI=true but {engine:?} is not installed: {}",
+        install.join("; ")
     );
     eprintln!(
-        "\n!!! {} missing: browser tests SKIPPED ({install})\n",
-        packages.join(" or ")
+        "\n!!! {} missing: {engine:?} browser tests SKIPPED ({})\n",
+        what.join(", "),
+        install.join("; ")
     );
     false
 }
 
-/// A fresh browser, or `None` (announced) when Chromium is not installed.
-pub async fn browser() -> Option<Browser> {
-    if !installed(&["chromium", "chromium-driver"]) {
+/// A fresh browser of `engine`, or `None` (announced) when it is not installed.
+pub async fn browser_on(engine: Engine) -> Option<Browser> {
+    launch(engine, Launch::default()).await
+}
+
+/// A fresh browser of `engine`, started as `how` says.
+pub async fn launch(engine: Engine, how: Launch) -> Option<Browser> {
+    if !installed(engine) {
         return None;
     }
-    // Two TLS backends are linked; chromedriver is plain HTTP, but rustls
+    // Two TLS backends are linked; the drivers are plain HTTP, but rustls
     // insists on a chosen one.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let permit = BROWSERS.acquire().await.unwrap();
     let port = free_port();
-    let driver = Command::new("/usr/bin/chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
     let profile = std::env::temp_dir().join(format!(
-        "consent-chromium-{}",
+        "consent-{engine:?}-{}",
         uuid::Uuid::new_v4().simple()
     ));
+    std::fs::create_dir_all(&profile).unwrap();
+    let (processes, caps) = match engine {
+        Engine::Chromium => chromium(port, &profile),
+        Engine::Firefox => firefox(port, &profile, how),
+        Engine::WebKit => webkit(port),
+    };
+    let client = connect(&format!("http://127.0.0.1:{port}"), caps).await;
+    let browser = Browser {
+        client,
+        engine,
+        processes,
+        profile,
+        _permit: permit,
+    };
+    if how.gpc && engine == Engine::Chromium {
+        browser.chromium_gpc().await;
+    }
+    Some(browser)
+}
+
+/// Starts `command` as the leader of a process group of its own.
+fn spawn_group(command: &mut Command) -> Child {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{command:?} starts: {e}"))
+}
+
+fn chromium(port: u16, profile: &std::path::Path) -> (Vec<Child>, Value) {
+    let driver = spawn_group(Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")));
     let args = [
         "--headless",
         "--no-sandbox",
@@ -119,19 +245,72 @@ pub async fn browser() -> Option<Browser> {
         &format!("--user-data-dir={}", profile.display()),
     ];
     let caps = json!({ "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args } });
-    let url = format!("http://127.0.0.1:{port}");
-    let client = connect(&url, caps).await;
-    Some(Browser {
-        client,
-        driver,
-        profile,
-        _permit: permit,
-    })
+    (vec![driver], caps)
+}
+
+fn firefox(port: u16, profile: &std::path::Path, how: Launch) -> (Vec<Child>, Value) {
+    let driver = spawn_group(
+        Command::new(geckodriver().unwrap())
+            .args(["--host", "127.0.0.1", "--port"])
+            .arg(port.to_string()),
+    );
+    let caps = json!({
+        "moz:firefoxOptions": {
+            "binary": "/usr/bin/firefox-esr",
+            "args": ["-headless", "-width", "1200", "-height", "800", "-profile", profile],
+            "prefs": {
+                "privacy.globalprivacycontrol.enabled": how.gpc,
+                "privacy.globalprivacycontrol.functionality.enabled": true,
+                "network.http.http3.enable": false,
+                "browser.shell.checkDefaultBrowser": false,
+                "datareporting.policy.dataSubmissionEnabled": false,
+                "app.update.enabled": false
+            }
+        }
+    });
+    (vec![driver], caps)
+}
+
+fn webkit(port: u16) -> (Vec<Child>, Value) {
+    // An X server of its own: the number it picked comes back on stdout.
+    let mut xvfb = Command::new("/usr/bin/Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("Xvfb starts");
+    let mut display = String::new();
+    BufReader::new(xvfb.stdout.take().unwrap())
+        .read_line(&mut display)
+        .expect("Xvfb names its display");
+    let driver = spawn_group(
+        Command::new("/usr/bin/WebKitWebDriver")
+            .env("DISPLAY", format!(":{}", display.trim()))
+            .arg("--host=127.0.0.1")
+            .arg(format!("--port={port}")),
+    );
+    let caps = json!({
+        "browserName": "MiniBrowser",
+        "webkitgtk:browserOptions": {
+            "binary": minibrowser().unwrap(),
+            "args": ["--automation"]
+        }
+    });
+    (vec![driver, xvfb], caps)
 }
 
 async fn connect(url: &str, caps: Value) -> Client {
     let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         match ClientBuilder::rustls()
             .expect("rustls")
@@ -140,7 +319,7 @@ async fn connect(url: &str, caps: Value) -> Client {
             .await
         {
             Ok(client) => return client,
-            Err(e) if Instant::now() > deadline => panic!("chromedriver did not answer: {e}"),
+            Err(e) if Instant::now() > deadline => panic!("the WebDriver did not answer: {e}"),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
@@ -148,15 +327,22 @@ async fn connect(url: &str, caps: Value) -> Client {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Killing chromedriver alone orphans its Chromium, which then runs
-        // on after the tests (hundreds of processes over a few runs). Every
-        // process of this instance names its own profile directory.
-        let _ = Command::new("pkill")
-            .args(["-KILL", "-f", "--"])
-            .arg(format!("--user-data-dir={}", self.profile.display()))
-            .status();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Killing a driver alone orphans its browser, which then runs on
+        // after the tests (hundreds of processes over a few runs): each
+        // process group goes, and Chromium's (which leaves the group) by
+        // the profile directory every process of it names.
+        if self.engine == Engine::Chromium {
+            let _ = Command::new("pkill")
+                .args(["-KILL", "-f", "--"])
+                .arg(format!("--user-data-dir={}", self.profile.display()))
+                .status();
+        }
+        for process in &mut self.processes {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", process.id())])
+                .status();
+            let _ = process.wait();
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
@@ -185,6 +371,14 @@ impl Browser {
     pub async fn js(&self, script: &str) -> Value {
         self.client
             .execute(script, vec![])
+            .await
+            .expect("script runs")
+    }
+
+    /// Runs `script`, which answers by calling `arguments[0]`.
+    pub async fn js_async(&self, script: &str) -> Value {
+        self.client
+            .execute_async(script, vec![])
             .await
             .expect("script runs")
     }
@@ -290,9 +484,9 @@ impl Browser {
         .to_owned()
     }
 
-    /// Makes the browser send Global Privacy Control, as Brave or Firefox do,
-    /// through the DevTools protocol (Chromium has no setting for it).
-    pub async fn enable_gpc(&self) {
+    /// Chromium has no setting for Global Privacy Control: its DevTools
+    /// protocol sends the header and sets the property.
+    async fn chromium_gpc(&self) {
         self.cdp("Network.enable", json!({})).await;
         self.cdp(
             "Network.setExtraHTTPHeaders",
@@ -307,7 +501,9 @@ impl Browser {
         .await;
     }
 
-    /// Runs `source` in every new document before the page's own scripts.
+    /// Runs `source` in every new document before the page's own scripts
+    /// (Chromium's DevTools protocol: instrumentation for Chromium-only
+    /// tests).
     pub async fn before_scripts(&self, source: &str) {
         self.cdp(
             "Page.addScriptToEvaluateOnNewDocument",
@@ -329,6 +525,7 @@ impl Browser {
     }
 
     async fn cdp(&self, cmd: &str, params: Value) {
+        assert_eq!(self.engine, Engine::Chromium, "DevTools is Chromium's");
         self.client
             .issue_cmd(Cdp {
                 cmd: cmd.to_owned(),

@@ -1,9 +1,11 @@
-//! The banner in a real Chromium, on the demo sites of a real server.
+//! The banner in real browsers (Chromium, Firefox ESR, WebKitGTK), on the
+//! demo sites of a real server; the scanner in Chromium.
 
 mod harness;
 #[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod installed;
 #[path = "../api/nginx.rs"]
 mod nginx;
 

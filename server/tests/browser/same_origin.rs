@@ -3,7 +3,7 @@
 //! a script writes is capped at 7 days by Safari); the return visit applies
 //! it as before.
 
-use crate::harness::{browser, eventually};
+use crate::harness::{Engine, browser_on, eventually};
 
 /// Records the name of every cookie a script writes.
 const COOKIE_WRITES: &str = r#"(function () {
@@ -20,7 +20,9 @@ const COOKIE_WRITES: &str = r#"(function () {
     ignore = "Chromium or chromedriver is not installed"
 )]
 async fn behind_the_sites_proxy_the_cookie_comes_from_the_server() {
-    let Some(b) = browser().await else { return };
+    let Some(b) = browser_on(Engine::Chromium).await else {
+        return;
+    };
     let Some((nginx, _server, _app)) = crate::nginx::proxied_site().await else {
         return;
     };
