@@ -1,4 +1,4 @@
-// Our banner beside vanilla-cookieconsent and Klaro (npm) in headless
+// Our banner beside vanilla-cookieconsent, Klaro and tarteaucitron (npm) in headless
 // Chromium, on the same demo page body: time from navigation until the accept
 // button is visible and would receive a click (median, p90, slowest), the
 // worst cumulative layout shift, main-thread time, and bytes transferred.
@@ -31,7 +31,13 @@ const OURS = '#nx-consent .nx-layer:not([hidden]) button[data-a=accept]';
 const PEERS = {
   vanilla: { name: 'vanilla-cookieconsent 3.1.0', accept: '#cc-main .cm__btn[data-role="all"]' },
   klaro: { name: 'klaro 0.7.22', accept: '.klaro .cookie-notice .cm-btn-success' },
+  // Lean: its own services for the page's four categories instead of the
+  // 35 KB services file, and its files loaded by the page (useExternalJs).
+  tarteaucitron: { name: 'tarteaucitron 1.34.0 (lean)', accept: '#tarteaucitronPersonalize2' },
 };
+
+const tarteaucitron = join(here, 'node_modules/tarteaucitronjs');
+const TARTEAUCITRON_FILES = ['tarteaucitron.min.js', 'lang/tarteaucitron.nl.min.js', 'css/tarteaucitron.min.css'];
 
 const ours = await startConsentServer();
 const peers = {};
@@ -141,6 +147,8 @@ function report(results) {
     ['vanilla-cookieconsent: init.js (its configuration)', Buffer.from(peerInit('vanilla'))],
     ['klaro: klaro.js (CSS included)', readFileSync(join(here, 'node_modules/klaro/dist/klaro.js'))],
     ['klaro: init.js (its configuration)', Buffer.from(peerInit('klaro'))],
+    ...TARTEAUCITRON_FILES.map((f) => [`tarteaucitron: ${f}`, readFileSync(join(tarteaucitron, f))]),
+    ['tarteaucitron: init.js (its configuration and services)', Buffer.from(peerInit('tarteaucitron'))],
   ];
   console.log('\npeer files, gzip -9:');
   for (const [name, bytes] of files) console.log(`  ${name}: ${bytes.length} raw, ${gzipSync(bytes, { level: 9 }).length} gzip`);
@@ -170,26 +178,37 @@ async function startPeerPage(oursOrigin, kind) {
   const head = {
     vanilla: '<link rel="stylesheet" href="/vendor/cookieconsent.css">\n<script defer src="/vendor/cookieconsent.umd.js"></script>\n<script defer src="/init.js"></script>',
     klaro: '<script src="/init.js"></script>\n<script defer src="/vendor/klaro.js"></script>',
+    tarteaucitron: '<link rel="stylesheet" href="/vendor/tarteaucitron/css/tarteaucitron.min.css">\n' +
+      '<script>var tarteaucitronForceLanguage = "nl";</script>\n' +
+      '<script src="/vendor/tarteaucitron/tarteaucitron.min.js"></script>\n' +
+      '<script src="/vendor/tarteaucitron/lang/tarteaucitron.nl.min.js"></script>\n<script src="/init.js"></script>',
   }[kind];
   let demo = readFileSync(join(root, 'examples/www/index.html'), 'utf8')
     .replace(/\{\{lang\}\}/g, 'nl')
     .replace(/<script src="\/v1\/sites\/www\/loader\.js"[^>]*><\/script>/, head)
     .replace(/ nonce="\{\{nonce\}\}"/g, '')
     .replace(/href="\/examples\/demo\.css"/, `href="${oursOrigin}/examples/demo.css"`);
-  demo = kind === 'vanilla'
-    ? demo.replace(/data-consent-category=/g, 'data-category=')
-    : demo.replace(/<script type="text\/plain" data-consent-category="(\w+)" src="([^"]+)">/g,
+  if (kind === 'vanilla') demo = demo.replace(/data-consent-category=/g, 'data-category=');
+  if (kind === 'klaro') {
+    demo = demo.replace(/<script type="text\/plain" data-consent-category="(\w+)" src="([^"]+)">/g,
       '<script type="text/plain" data-type="text/javascript" data-name="$1" data-src="$2">');
+  }
+  // tarteaucitron: the inert tags stay as they are; its services load them.
   const vanilla = join(here, 'node_modules/vanilla-cookieconsent/dist');
   const files = {
     '/': ['text/html; charset=utf-8', Buffer.from(demo)],
     '/init.js': ['text/javascript', Buffer.from(peerInit(kind))],
-    ...(kind === 'vanilla' ? {
-      '/vendor/cookieconsent.umd.js': ['text/javascript', readFileSync(join(vanilla, 'cookieconsent.umd.js'))],
-      '/vendor/cookieconsent.css': ['text/css', readFileSync(join(vanilla, 'cookieconsent.css'))],
-    } : {
-      '/vendor/klaro.js': ['text/javascript', readFileSync(join(here, 'node_modules/klaro/dist/klaro.js'))],
-    }),
+    ...{
+      vanilla: {
+        '/vendor/cookieconsent.umd.js': ['text/javascript', readFileSync(join(vanilla, 'cookieconsent.umd.js'))],
+        '/vendor/cookieconsent.css': ['text/css', readFileSync(join(vanilla, 'cookieconsent.css'))],
+      },
+      klaro: {
+        '/vendor/klaro.js': ['text/javascript', readFileSync(join(here, 'node_modules/klaro/dist/klaro.js'))],
+      },
+      tarteaucitron: Object.fromEntries(TARTEAUCITRON_FILES.map((f) =>
+        [`/vendor/tarteaucitron/${f}`, [f.endsWith('.css') ? 'text/css' : 'text/javascript', readFileSync(join(tarteaucitron, f))]])),
+    }[kind],
   };
   const server = createServer((req, res) => {
     const path = req.url.split('?')[0];
@@ -208,6 +227,16 @@ async function startPeerPage(oursOrigin, kind) {
 function peerInit(kind) {
   const policy = readFileSync(join(root, 'policies/sites/www.toml'), 'utf8');
   const categories = [...policy.matchAll(/^\[\[categories\]\]\s*\nid\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
+  if (kind === 'tarteaucitron') {
+    const optional = categories.filter((c) => c !== 'necessary');
+    const init = { orientation: 'bottom', showAlertSmall: false, cookieslist: false, AcceptAllCta: true,
+      DenyAllCta: true, highPrivacy: true, useExternalCss: true, useExternalJs: true, mandatory: true };
+    return `tarteaucitron.init(${JSON.stringify(init)});\n` +
+      `${JSON.stringify(optional)}.forEach(function (c) {\n` +
+      '  tarteaucitron.services[c] = { key: c, type: "other", name: c, uri: "", needConsent: true, cookies: [],\n' +
+      '    js: function () { document.querySelectorAll(\'script[type="text/plain"][data-consent-category="\' + c + \'"]\').forEach(function (el) { tarteaucitron.addScript(el.src); }); } };\n' +
+      '  (tarteaucitron.job = tarteaucitron.job || []).push(c);\n});\n';
+  }
   if (kind === 'klaro') {
     const klaro = {
       lang: 'nl', acceptAll: true, hideDeclineAll: false,
