@@ -83,6 +83,7 @@ impl Application {
             pages: web::Data::new(templates::pages()?),
             write_limiter: web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
             key_cache: web::Data::new(storage::KeyCache::default()),
+            archive_cache: web::Data::new(storage::ArchiveCache::default()),
             trusted_proxies: web::Data::new(settings.trusted_proxies),
             own_origins: web::Data::new(OwnOrigins::of(listener.local_addr()?)),
         };

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::{ConsentError, Holder};
 use crate::domain::StoredEvent;
-use crate::storage;
+use crate::storage::{self, ArchiveCache};
 
 /// Everything recorded under one consent id.
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,31 +29,55 @@ pub struct PolicyProof {
 }
 
 /// Every event of the holder's consent id, oldest first, with the policy
-/// documents they name.
+/// documents they name: the events as authentication read them, in this
+/// same request (no second query).
 ///
 /// # Errors
 /// When the database cannot be read.
 pub async fn history(
     db: &impl sea_orm::ConnectionTrait,
+    archive: &ArchiveCache,
+    holder: &Holder,
+) -> Result<ConsentHistory, ConsentError> {
+    with_policies(db, archive, holder, holder.events().to_vec()).await
+}
+
+/// The history as the ledger holds it now, after this request changed it
+/// (an erasure): read again.
+///
+/// # Errors
+/// When the database cannot be read.
+pub async fn history_now(
+    db: &impl sea_orm::ConnectionTrait,
+    archive: &ArchiveCache,
     holder: &Holder,
 ) -> Result<ConsentHistory, ConsentError> {
     let id = holder.consent_id().to_string();
     let events = storage::events_of(db, holder.site(), &id).await?;
+    with_policies(db, archive, holder, events).await
+}
+
+async fn with_policies(
+    db: &impl sea_orm::ConnectionTrait,
+    archive: &ArchiveCache,
+    holder: &Holder,
+    events: Vec<StoredEvent>,
+) -> Result<ConsentHistory, ConsentError> {
     let mut policies: Vec<PolicyProof> = Vec::new();
     for event in &events {
         if policies.iter().any(|p| p.hash == event.policy_hash) {
             continue;
         }
-        if let Some(archived) = storage::find_archived_policy(db, &event.policy_hash).await? {
+        if let Some(archived) = archive.find(db, &event.policy_hash).await? {
             policies.push(PolicyProof {
-                hash: archived.hash,
-                version: archived.version,
-                document: archived.document,
+                hash: archived.hash.clone(),
+                version: archived.version.clone(),
+                document: archived.document.clone(),
             });
         }
     }
     Ok(ConsentHistory {
-        consent_id: id,
+        consent_id: holder.consent_id().to_string(),
         site: holder.site().to_owned(),
         events,
         policies,

@@ -4,7 +4,7 @@
 use sea_orm::ConnectionTrait;
 
 use super::ConsentError;
-use crate::domain::ConsentId;
+use crate::domain::{ConsentId, StoredEvent};
 use crate::storage::{self, KeyCache, SubjectState};
 use crate::tokens::{self, ConsentClaims};
 
@@ -15,6 +15,9 @@ use crate::tokens::{self, ConsentClaims};
 pub struct Holder {
     consent_id: ConsentId,
     claims: ConsentClaims,
+    /// The id's events as read to decide it still counts, oldest first: a
+    /// read of the history needs no second query.
+    events: Vec<StoredEvent>,
 }
 
 impl Holder {
@@ -30,6 +33,11 @@ impl Holder {
     /// The verified claims of the token.
     pub fn claims(&self) -> &ConsentClaims {
         &self.claims
+    }
+
+    /// The id's events when it was authenticated, oldest first.
+    pub fn events(&self) -> &[StoredEvent] {
+        &self.events
     }
 }
 
@@ -49,8 +57,15 @@ pub async fn authenticate(
     let key = keys.find(db, &kid).await?.ok_or(ConsentError::NotHolder)?;
     let claims = tokens::verify(token, &key, issuer).map_err(|_| ConsentError::NotHolder)?;
     let consent_id = ConsentId::parse(&claims.sub).map_err(|_| ConsentError::NotHolder)?;
-    match storage::subject_state(db, &claims.aud, &claims.sub).await? {
-        SubjectState::Active => Ok(Holder { consent_id, claims }),
+    // One query decides and serves: the events themselves, not only their
+    // actions (each query is a round trip to the database's thread).
+    let events = storage::events_of(db, &claims.aud, &claims.sub).await?;
+    match SubjectState::of_actions(events.iter().map(|e| e.action.as_str())) {
+        SubjectState::Active => Ok(Holder {
+            consent_id,
+            claims,
+            events,
+        }),
         // Unknown: purged, or never ours. Withdrawn: revoked for good.
         SubjectState::Unknown | SubjectState::Withdrawn => Err(ConsentError::NotHolder),
     }

@@ -26,7 +26,7 @@ mod record;
 
 pub use erase::{Erasure, erase, erase_by_operator};
 pub use error::ConsentError;
-pub use history::{ConsentHistory, PolicyProof, history};
+pub use history::{ConsentHistory, PolicyProof, history, history_now};
 pub use holder::{Holder, authenticate};
 pub use record::{Recorded, record};
 

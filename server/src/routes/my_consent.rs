@@ -15,6 +15,7 @@ use crate::consents::{self, ConsentHistory, Context};
 use crate::domain::StoredEvent;
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
+use crate::storage::ArchiveCache;
 use crate::templates::{MY_CONSENT, Pages};
 
 #[derive(Deserialize)]
@@ -168,12 +169,13 @@ pub async fn show(
     request: HttpRequest,
     query: web::Query<LangQuery>,
     db: web::Data<DatabaseConnection>,
+    archive: web::Data<ArchiveCache>,
     policies: web::Data<Policies>,
     pages: web::Data<Pages>,
 ) -> Result<HttpResponse, ApiError> {
     let (history, csrf) = match cookie_holder(&request).await? {
         Some(holder) => (
-            Some(consents::history(db.get_ref(), &holder).await?),
+            Some(consents::history(db.get_ref(), &archive, &holder).await?),
             cookie_csrf(&request),
         ),
         None => (None, String::new()),
@@ -192,11 +194,12 @@ pub async fn show(
 pub async fn export(
     request: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    archive: web::Data<ArchiveCache>,
 ) -> Result<HttpResponse, ApiError> {
     let holder = cookie_holder(&request)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    let history = consents::history(db.get_ref(), &holder).await?;
+    let history = consents::history(db.get_ref(), &archive, &holder).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .insert_header((
@@ -217,6 +220,7 @@ pub async fn erase(
     pages: web::Data<Pages>,
     writer: web::Data<LedgerWriter>,
     metrics: web::Data<Metrics>,
+    archive: web::Data<ArchiveCache>,
 ) -> Result<HttpResponse, ApiError> {
     // Both checks, each enough alone in today's browsers: the request must
     // say it comes from this origin, and carry the token only our own page
@@ -241,7 +245,7 @@ pub async fn erase(
         metrics: &metrics,
     };
     consents::erase(ctx, db.get_ref(), &holder).await?;
-    let history = consents::history(db.get_ref(), &holder).await?;
+    let history = consents::history_now(db.get_ref(), &archive, &holder).await?;
     let (lang, statement, site) = statement(&policies, &request, &query, Some(&history));
     let mut response = html(render(
         &pages,

@@ -13,6 +13,7 @@ use super::state::Policies;
 use crate::consents::{self, ConsentHistory, Context, Erasure, Holder};
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
+use crate::storage::ArchiveCache;
 
 /// A token that still counts, and what it grants.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,9 +42,10 @@ pub async fn read_history(
     bearer: ConsentBearer,
     path: web::Path<String>,
     db: web::Data<DatabaseConnection>,
+    archive: web::Data<ArchiveCache>,
 ) -> Result<HttpResponse, ApiError> {
     let holder = holder_of(bearer, &path)?;
-    let history = consents::history(db.get_ref(), &holder).await?;
+    let history = consents::history(db.get_ref(), &archive, &holder).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .insert_header((

@@ -2,6 +2,7 @@
 //! transaction and speak in domain types; entities stay in here.
 
 mod append;
+mod archive_cache;
 mod auditors;
 mod chains;
 mod checkpoints;
@@ -15,6 +16,7 @@ mod scratch;
 mod subjects;
 
 pub use append::{Erasure, append_batch};
+pub use archive_cache::ArchiveCache;
 pub use auditors::{
     AuditorRow, audit_entries, find_auditor, insert_auditor, list_auditors, log_audit,
     revoke_auditor,

@@ -32,11 +32,19 @@ pub async fn subject_state(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(if actions.is_empty() {
-        SubjectState::Unknown
-    } else if actions.iter().any(|a| a == Action::Withdrawn.as_str()) {
-        SubjectState::Withdrawn
-    } else {
-        SubjectState::Active
-    })
+    Ok(SubjectState::of_actions(actions.iter().map(String::as_str)))
+}
+
+impl SubjectState {
+    /// The state that the actions of one id's events make.
+    pub fn of_actions<'a>(actions: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut state = Self::Unknown;
+        for action in actions {
+            if action == Action::Withdrawn.as_str() {
+                return Self::Withdrawn;
+            }
+            state = Self::Active;
+        }
+        state
+    }
 }
