@@ -146,8 +146,6 @@ function embeds(cats) {
   if (f.length) Promise.all([import(base + C.embeds), texts(1)]).then(function (r) { r[0].place(f, r[1], decide); });
 }
 
-
-
 w.nexxtConsent = {
   get: function () { return granted && granted.slice(); },
   show: function () { open(true); },
