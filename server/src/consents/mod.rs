@@ -10,10 +10,11 @@
 //!
 //! ```no_run
 //! # async fn run(db: &sea_orm::DatabaseConnection, token: &str,
-//! #     keys: &consent_server::storage::KeyCache) -> Result<(), consent_server::consents::ConsentError> {
+//! #     keys: &consent_server::storage::KeyCache,
+//! #     archive: &consent_server::storage::ArchiveCache) -> Result<(), consent_server::consents::ConsentError> {
 //! use consent_server::consents;
 //! let holder = consents::authenticate(db, keys, "nexxt-consent", token).await?;
-//! let history = consents::history(db, &holder).await?;
+//! let history = consents::history(db, archive, &holder).await?;
 //! assert_eq!(history.consent_id, holder.consent_id().to_string());
 //! # Ok(()) }
 //! ```
