@@ -67,7 +67,6 @@ fn announce_skipped_tests() {
     if std::env::var("TEST_POSTGRES_URL").map_or(true, |v| v.is_empty()) {
         println!("cargo:rustc-cfg=skip_postgres_tests");
     }
-    let browser = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
     // Installing or removing a package touches /usr/bin (and `cargo
     // install`, cargo's bin folder): look again then.
     println!("cargo:rerun-if-changed=/usr/bin");
@@ -78,14 +77,13 @@ fn announce_skipped_tests() {
     {
         println!("cargo:rerun-if-changed={}", bin.display());
     }
-    if !browser.iter().all(|b| Path::new(b).exists()) {
-        println!("cargo:rustc-cfg=skip_browser_tests");
-    }
-    if !(installed::geckodriver().is_some() && Path::new("/usr/bin/firefox-esr").exists()) {
-        println!("cargo:rustc-cfg=skip_firefox_tests");
-    }
-    let webkit = ["/usr/bin/WebKitWebDriver", "/usr/bin/Xvfb"];
-    if !(installed::minibrowser().is_some() && webkit.iter().all(|b| Path::new(b).exists())) {
-        println!("cargo:rustc-cfg=skip_webkit_tests");
+    for (engine, requirements) in [
+        ("browser", installed::chromium()),
+        ("firefox", installed::firefox()),
+        ("webkit", installed::webkit()),
+    ] {
+        if !installed::all_found(&requirements) {
+            println!("cargo:rustc-cfg=skip_{engine}_tests");
+        }
     }
 }

@@ -11,6 +11,8 @@ use crate::js;
 
 /// Id of the dialog root; the banner's CSS styles it.
 pub const ROOT_ID: &str = "nx-consent";
+/// The same, as a selector.
+pub const ROOT_SELECTOR: &str = "#nx-consent";
 
 /// A new element with a class and (unless undefined) a text.
 pub fn el(doc: &Document, tag: &str, class: &str, text: &JsValue) -> Element {

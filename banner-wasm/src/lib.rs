@@ -62,7 +62,6 @@ static CURRENT: Current = Current(RefCell::new(None));
 struct Banner {
     doc: Document,
     cfg: Config,
-    ids: Vec<String>,
     before: Vec<String>,
     gpc: bool,
     root: Element,
@@ -95,13 +94,12 @@ pub fn show(
 ) -> Result<(), JsValue> {
     let doc = js::document();
     let body = js::object(&doc, "body").ok_or("no body")?;
-    if let Some(old) = js::first(&doc, "#nx-consent") {
+    if let Some(old) = js::first(&doc, dom::ROOT_SELECTOR) {
         old.remove();
     }
     let cfg = Config::read(&banner);
-    let ids = cfg.ids.clone();
     let before = config::strings(&current);
-    let on = state::initial(&ids, &before, gpc, &cfg.gpc_off);
+    let on = state::initial(&cfg.ids, &before, gpc, &cfg.gpc_off);
     let (root, first, second) = dom::build(&doc, &cfg, &on, gpc);
     // Unchecked casts here and below: `instanceof` checks cost an import
     // each, and only `focus`, which every focusable element has, is called.
@@ -110,7 +108,6 @@ pub fn show(
     let banner = Banner {
         doc,
         cfg,
-        ids,
         before,
         gpc,
         root,
@@ -189,13 +186,13 @@ impl Banner {
             return;
         };
         let on = match js::text(&js::field(&action, "dataset"), "a").as_str() {
-            "accept" => state::accept_all(&self.ids, self.gpc, &self.cfg.gpc_off),
-            "reject" => state::reject_all(&self.ids),
+            "accept" => state::accept_all(&self.cfg.ids, self.gpc, &self.cfg.gpc_off),
+            "reject" => state::reject_all(&self.cfg.ids),
             "save" => dom::read_toggles(&self.second),
             "settings" => return self.open_settings(),
             _ => return,
         };
-        self.finish(&state::granted(&self.ids, &on));
+        self.finish(&state::granted(&self.cfg.ids, &on));
     }
 
     fn on_key(&self, event: &Event, key: &str) {

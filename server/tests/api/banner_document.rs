@@ -14,15 +14,16 @@ fn vendors(doc: &Value) -> Vec<&Value> {
         .collect()
 }
 
+async fn document(app: &crate::helpers::TestApp, query: &str) -> Value {
+    let response = app.get(&format!("/v1/sites/www/banner.json?{query}")).await;
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn the_dialog_gets_its_texts_and_the_embeds_get_theirs_on_request() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let dialog: Value = app
-        .get("/v1/sites/www/banner.json?lang=nl")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let dialog = document(&app, "lang=nl").await;
     assert_eq!(dialog["lang"], "nl");
     assert_eq!(dialog["texts"]["accept_all"], "Alles accepteren");
     for text in ["embed_blocked", "embed_load_once", "embed_always"] {
@@ -47,12 +48,7 @@ async fn the_dialog_gets_its_texts_and_the_embeds_get_theirs_on_request() {
             .all(|v| v.get("hosts").is_none() && v.get("id").is_none())
     );
 
-    let embeds: Value = app
-        .get("/v1/sites/www/banner.json?lang=nl&embeds=true")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let embeds = document(&app, "lang=nl&embeds=true").await;
     assert!(
         embeds["texts"]["embed_blocked"]
             .as_str()
@@ -82,11 +78,6 @@ async fn the_dialog_gets_its_texts_and_the_embeds_get_theirs_on_request() {
     assert_eq!(stripped, dialog["categories"]);
 
     // A language the site does not offer gets the default.
-    let unknown: Value = app
-        .get("/v1/sites/www/banner.json?lang=xx")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let unknown = document(&app, "lang=xx").await;
     assert_eq!(unknown["lang"], "nl");
 }

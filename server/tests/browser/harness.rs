@@ -14,7 +14,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use crate::installed::{geckodriver, minibrowser};
+use crate::installed::{self, geckodriver, minibrowser};
 
 /// Two cores: more browsers at once only make every test slower and flakier.
 static BROWSERS: Semaphore = Semaphore::const_new(2);
@@ -112,60 +112,26 @@ pub fn npm_installed(files: &[&str]) -> bool {
     false
 }
 
-/// What an engine needs: `(what, how to install it, found)`.
-fn requirements(engine: Engine) -> Vec<(&'static str, &'static str, bool)> {
-    let bin = |path: &str| std::path::Path::new(path).exists();
+/// What an engine needs.
+fn requirements(engine: Engine) -> Vec<installed::Requirement> {
     match engine {
-        Engine::Chromium => vec![
-            (
-                "chromium",
-                "apt-get install chromium",
-                bin("/usr/bin/chromium"),
-            ),
-            (
-                "chromedriver",
-                "apt-get install chromium-driver",
-                bin("/usr/bin/chromedriver"),
-            ),
-        ],
-        Engine::Firefox => vec![
-            (
-                "firefox-esr",
-                "apt-get install firefox-esr",
-                bin("/usr/bin/firefox-esr"),
-            ),
-            (
-                "geckodriver",
-                "cargo install geckodriver",
-                geckodriver().is_some(),
-            ),
-        ],
-        Engine::WebKit => vec![
-            (
-                "WebKitWebDriver",
-                "apt-get install webkit2gtk-driver",
-                bin("/usr/bin/WebKitWebDriver"),
-            ),
-            (
-                "MiniBrowser",
-                "apt-get install webkit2gtk-driver",
-                minibrowser().is_some(),
-            ),
-            ("Xvfb", "apt-get install xvfb", bin("/usr/bin/Xvfb")),
-        ],
+        Engine::Chromium => installed::chromium(),
+        Engine::Firefox => installed::firefox(),
+        Engine::WebKit => installed::webkit(),
     }
 }
 
 /// Whether everything `engine` needs is installed. A missing part fails
 /// the test under `CI=true`, else skips it loudly.
 fn installed(engine: Engine) -> bool {
-    let missing: Vec<_> = requirements(engine)
+    let requirements = requirements(engine);
+    if installed::all_found(&requirements) {
+        return true;
+    }
+    let missing: Vec<_> = requirements
         .into_iter()
         .filter(|(_, _, found)| !found)
         .collect();
-    if missing.is_empty() {
-        return true;
-    }
     let what: Vec<_> = missing.iter().map(|(what, _, _)| *what).collect();
     let install: Vec<_> = missing.iter().map(|(_, how, _)| *how).collect();
     assert!(
