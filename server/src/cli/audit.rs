@@ -245,8 +245,11 @@ async fn export(
     let mut writer = std::io::BufWriter::new(file);
     let progress = std::io::stderr().is_terminal();
     let mut first = true;
+    let mut page = Vec::new();
     while let Some(lines) = exporter.next_page().await? {
-        writer.write_all(&format.encode(&lines, first))?;
+        page.clear();
+        format.encode_into(&lines, first, &mut page);
+        writer.write_all(&page)?;
         first = false;
         if progress {
             eprint!("\rexported {} events", exporter.events());

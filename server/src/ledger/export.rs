@@ -176,7 +176,8 @@ impl Exporter {
                     .collect();
                 let mut lines = self.policy_lines(named).await?;
                 let current = self.current.as_mut().expect("a chain is open");
-                lines.extend(page.iter().map(|(_, e)| {
+                // The page is consumed: each event's fields move into its line.
+                lines.extend(page.into_iter().map(|(_, e)| {
                     let span = current.span.get_or_insert_with(|| ChainSpan {
                         chain: e.chain_id.clone(),
                         first_seq: e.seq,
@@ -186,7 +187,7 @@ impl Exporter {
                     });
                     span.last_seq = e.seq;
                     span.last_hash.clone_from(&e.hash);
-                    if filter.selects(e) {
+                    if filter.selects(&e) {
                         self.events += 1;
                         Line::event(e)
                     } else {

@@ -30,30 +30,37 @@ impl Format {
         }
     }
 
-    /// The bytes of `lines`; CSV starts with its header row when `first`.
-    pub fn encode(self, lines: &[Line], first: bool) -> Vec<u8> {
+    /// Appends the bytes of `lines` to `out`; CSV starts with its header
+    /// row when `first`. Callers reuse `out` page after page, so a large
+    /// export does not allocate (and free) a buffer for every page.
+    pub fn encode_into(self, lines: &[Line], first: bool, out: &mut Vec<u8>) {
         match self {
             Self::Ndjson => {
-                let mut out = Vec::new();
                 for line in lines {
-                    serde_json::to_writer(&mut out, line).expect("a line serializes");
+                    serde_json::to_writer(&mut *out, line).expect("a line serializes");
                     out.push(b'\n');
                 }
-                out
             }
             Self::Csv => {
-                let mut writer = csv::Writer::from_writer(Vec::new());
+                let mut writer = csv::Writer::from_writer(out);
                 if first {
                     writer.write_record(COLUMNS).expect("write to memory");
                 }
                 for line in lines {
                     writer
-                        .write_record(line.to_record())
+                        .write_record(line.to_record().iter().map(|c| c.as_bytes()))
                         .expect("write to memory");
                 }
-                writer.into_inner().expect("flush to memory")
+                writer.flush().expect("flush to memory");
             }
         }
+    }
+
+    /// The bytes of `lines`, as [`Format::encode_into`] appends them.
+    pub fn encode(self, lines: &[Line], first: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(lines, first, &mut out);
+        out
     }
 }
 

@@ -8,6 +8,7 @@
 //! chain starts and ends, so that no line can be dropped, added or cut off
 //! unnoticed).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -94,41 +95,41 @@ pub struct Line {
 }
 
 impl Line {
-    pub fn event(e: &StoredEvent) -> Self {
+    pub fn event(e: StoredEvent) -> Self {
         Self {
             kind: "event".into(),
-            chain_id: Some(e.chain_id.clone()),
+            chain_id: Some(e.chain_id),
             seq: Some(e.seq),
-            recorded_at: Some(e.recorded_at.clone()),
-            site: Some(e.site.clone()),
-            consent_id: Some(e.consent_id.clone()),
-            action: Some(e.action.clone()),
-            source: Some(e.source.clone()),
-            policy_version: Some(e.policy_version.clone()),
-            policy_hash: Some(e.policy_hash.clone()),
-            choices: Some(e.choices.clone()),
+            recorded_at: Some(e.recorded_at),
+            site: Some(e.site),
+            consent_id: Some(e.consent_id),
+            action: Some(e.action),
+            source: Some(e.source),
+            policy_version: Some(e.policy_version),
+            policy_hash: Some(e.policy_hash),
+            choices: Some(e.choices),
             gpc: Some(e.gpc),
-            locale: e.locale.clone(),
-            url: e.url.clone(),
-            ip_prefix: e.ip_prefix.clone(),
-            user_agent: e.user_agent.clone(),
-            personal_salt: e.personal_salt.clone(),
-            personal_digest: Some(e.personal_digest.clone()),
-            prev_hash: Some(e.prev_hash.clone()),
-            hash: Some(e.hash.clone()),
-            redacted_at: e.redacted_at.clone(),
+            locale: e.locale,
+            url: e.url,
+            ip_prefix: e.ip_prefix,
+            user_agent: e.user_agent,
+            personal_salt: e.personal_salt,
+            personal_digest: Some(e.personal_digest),
+            prev_hash: Some(e.prev_hash),
+            hash: Some(e.hash),
+            redacted_at: e.redacted_at,
             token: None,
             document: None,
         }
     }
 
-    pub fn elided(e: &StoredEvent) -> Self {
+    pub fn elided(e: StoredEvent) -> Self {
         Self {
             kind: "elided".into(),
-            chain_id: Some(e.chain_id.clone()),
+            chain_id: Some(e.chain_id),
             seq: Some(e.seq),
-            prev_hash: Some(e.prev_hash.clone()),
-            hash: Some(e.hash.clone()),
+            prev_hash: Some(e.prev_hash),
+            hash: Some(e.hash),
             ..Self::default()
         }
     }
@@ -190,12 +191,17 @@ impl Line {
 
     /// The CSV record, in [`COLUMNS`] order; absent fields are empty and
     /// every cell is [`neutralised`](csv_cell) against formula injection.
-    pub fn to_record(&self) -> Vec<String> {
-        let s = |v: &Option<String>| v.clone().unwrap_or_default();
-        let cells = vec![
-            self.kind.clone(),
+    /// Cells borrow from the line: a million-event export allocates only
+    /// the few cells that are not text already.
+    pub fn to_record(&self) -> [Cow<'_, str>; COLUMNS.len()] {
+        fn s(v: &Option<String>) -> Cow<'_, str> {
+            Cow::Borrowed(v.as_deref().unwrap_or_default())
+        }
+        [
+            Cow::Borrowed(self.kind.as_str()),
             s(&self.chain_id),
-            self.seq.map(|n| n.to_string()).unwrap_or_default(),
+            self.seq
+                .map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string())),
             s(&self.recorded_at),
             s(&self.site),
             s(&self.consent_id),
@@ -203,11 +209,14 @@ impl Line {
             s(&self.source),
             s(&self.policy_version),
             s(&self.policy_hash),
-            self.choices
-                .as_ref()
-                .map(super::canonical::choices_json)
-                .unwrap_or_default(),
-            self.gpc.map(|g| g.to_string()).unwrap_or_default(),
+            self.choices.as_ref().map_or(Cow::Borrowed(""), |c| {
+                Cow::Owned(super::canonical::choices_json(c))
+            }),
+            Cow::Borrowed(match self.gpc {
+                Some(true) => "true",
+                Some(false) => "false",
+                None => "",
+            }),
             s(&self.locale),
             s(&self.url),
             s(&self.ip_prefix),
@@ -219,8 +228,8 @@ impl Line {
             s(&self.redacted_at),
             s(&self.token),
             s(&self.document),
-        ];
-        cells.into_iter().map(csv_cell).collect()
+        ]
+        .map(csv_cell)
     }
 
     /// Reads a CSV record written by [`Line::to_record`].
@@ -281,9 +290,9 @@ impl Line {
 /// character (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, as OWASP
 /// advises, and so does one starting with `'`, so that [`csv_value`] gives
 /// back exactly the stored value: the hashes cover that, not the cell.
-fn csv_cell(value: String) -> String {
+fn csv_cell(value: Cow<'_, str>) -> Cow<'_, str> {
     match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{value}"),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => Cow::Owned(format!("'{value}")),
         _ => value,
     }
 }
@@ -309,12 +318,12 @@ mod csv_tests {
             "'quoted",
             "''",
         ] {
-            let cell = csv_cell(value.to_owned());
+            let cell = csv_cell(value.into());
             assert!(cell.starts_with('\''), "{value:?} -> {cell:?}");
             assert_eq!(csv_value(&cell), value);
         }
         for plain in ["Mozilla/5.0", "", "{\"a\":true}", "2026-11-25"] {
-            assert_eq!(csv_cell(plain.to_owned()), plain);
+            assert_eq!(csv_cell(plain.into()), plain);
             assert_eq!(csv_value(plain), plain);
         }
     }
