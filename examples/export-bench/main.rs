@@ -11,7 +11,6 @@
 //! (VmHWM) belongs to that phase alone.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -147,15 +146,7 @@ async fn export(dir: &Path, format: &str) -> anyhow::Result<()> {
     )
     .await?;
     let mut out = std::io::BufWriter::new(std::fs::File::create(out_file(dir, format))?);
-    let mut first = true;
-    let mut page = Vec::new();
-    while let Some(lines) = exporter.next_page().await? {
-        page.clear();
-        format_kind.encode_into(&lines, first, &mut page);
-        out.write_all(&page)?;
-        first = false;
-    }
-    out.flush()?;
+    exporter.write_to(format_kind, &mut out, |_| {}).await?;
     let bytes = std::fs::metadata(out_file(dir, format))?.len();
     println!(
         "exported {} events, {:.0} MB {format}",

@@ -1,6 +1,6 @@
 //! `consent-server audit verify|export|checkpoint`.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -244,18 +244,13 @@ async fn export(
     let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
     let mut writer = std::io::BufWriter::new(file);
     let progress = std::io::stderr().is_terminal();
-    let mut first = true;
-    let mut page = Vec::new();
-    while let Some(lines) = exporter.next_page().await? {
-        page.clear();
-        format.encode_into(&lines, first, &mut page);
-        writer.write_all(&page)?;
-        first = false;
-        if progress {
-            eprint!("\rexported {} events", exporter.events());
-        }
-    }
-    writer.flush()?;
+    exporter
+        .write_to(format, &mut writer, |exporter| {
+            if progress {
+                eprint!("\rexported {} events", exporter.events());
+            }
+        })
+        .await?;
     if progress {
         eprintln!();
     }

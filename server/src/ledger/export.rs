@@ -210,6 +210,30 @@ impl Exporter {
         }
     }
 
+    /// Writes the whole export to `out` in `format`, page by page through
+    /// one reused buffer, calling `after_page` after each (for progress).
+    ///
+    /// # Errors
+    /// When the database fails, a row no longer decodes or `out` fails.
+    pub async fn write_to(
+        &mut self,
+        format: super::Format,
+        out: &mut impl std::io::Write,
+        mut after_page: impl FnMut(&Self),
+    ) -> anyhow::Result<()> {
+        let mut first = true;
+        let mut page = Vec::new();
+        while let Some(lines) = self.next_page().await? {
+            page.clear();
+            format.encode_into(&lines, first, &mut page);
+            out.write_all(&page)?;
+            first = false;
+            after_page(self);
+        }
+        out.flush()?;
+        Ok(())
+    }
+
     /// Opens a chain's period; returns the checkpoints it covers, if any.
     async fn start_chain(&mut self, head: ChainHead) -> Result<Option<Vec<Line>>, StorageError> {
         let (from, to) = (self.filter.from.as_deref(), self.filter.to.as_deref());
