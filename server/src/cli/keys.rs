@@ -34,6 +34,9 @@ pub enum KeysCommand {
     /// minute on running instances). Its visitors are asked again. Then
     /// rotate the key of the instance that held it.
     Revoke {
+        /// The key's id, as `keys list` prints it. A base64url thumbprint may
+        /// begin with `-`, so it is never taken for a flag.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         #[command(flatten)]
         database: DatabaseArgs,
@@ -104,5 +107,23 @@ fn state(key: &KeyState, now: &str) -> String {
         (None, Some(until)) if until.as_str() <= now => format!("retired {until}"),
         (None, Some(until)) => format!("verifies tokens until {until}"),
         (None, None) => "active".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::{Cli, Command};
+    use super::KeysCommand;
+
+    #[test]
+    fn a_kid_that_begins_with_a_hyphen_is_an_id_not_a_flag() {
+        let kid = "-_uJtNczlWQ2bR7hDkjga3M8fb7Az7OMFy7qqBv8QxM";
+        let cli = Cli::try_parse_from(["consent-server", "keys", "revoke", kid]).unwrap();
+        let Some(Command::Keys(KeysCommand::Revoke { kid: parsed, .. })) = cli.command else {
+            panic!("not parsed as `keys revoke`");
+        };
+        assert_eq!(parsed, kid);
     }
 }
