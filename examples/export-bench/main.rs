@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use consent_server::domain::{Action, EventDraft, Source};
+use consent_server::domain::{Action, ConsentId, EventDraft, Personal, Source};
 use consent_server::ledger::{ExportFilter, Exporter, Format, LedgerWriter, verify_export};
 use consent_server::metrics::Metrics;
 use consent_server::storage;
@@ -110,7 +110,7 @@ fn draft(i: usize) -> EventDraft {
     .collect();
     EventDraft {
         site: "www".into(),
-        consent_id: uuid::Uuid::new_v4().to_string(),
+        consent_id: ConsentId::generate(),
         action: Action::Given,
         source: Source::Banner,
         policy_version: "2026-11-25".into(),
@@ -118,9 +118,11 @@ fn draft(i: usize) -> EventDraft {
         choices,
         gpc: i.is_multiple_of(10),
         locale: Some("nl".into()),
-        url: Some("https://www.nexxtjourneys.com/prijzen".into()),
-        ip_prefix: Some(format!("192.0.{}.0/24", i % 256)),
-        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0".into()),
+        personal: Personal {
+            url: Some("https://www.nexxtjourneys.com/prijzen".into()),
+            ip_prefix: Some(format!("192.0.{}.0/24", i % 256)),
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0".into()),
+        },
         erasure: false,
     }
 }

@@ -11,7 +11,67 @@ const FORMAT: &[FormatItem<'static>] =
 
 /// Now, in the ledger's format.
 pub fn now() -> String {
-    format(OffsetDateTime::now_utc())
+    LedgerTime::now().to_string()
+}
+
+/// A time as the ledger holds it: UTC, whole microseconds, years 0 to 9999,
+/// so that its one text form ([`format`]) gives it back exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LedgerTime(OffsetDateTime);
+
+/// Why a stored time was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("is not a ledger time (UTC, six fractional digits, e.g. 2026-01-01T00:00:00.000000Z)")]
+pub struct LedgerTimeError;
+
+impl LedgerTime {
+    pub fn now() -> Self {
+        Self::new(OffsetDateTime::now_utc()).expect("the clock is within the years 0 to 9999")
+    }
+
+    /// `at` in UTC, cut to whole microseconds; `None` outside the years 0
+    /// to 9999 in UTC.
+    pub fn new(at: OffsetDateTime) -> Option<Self> {
+        let utc = at.checked_to_offset(time::UtcOffset::UTC)?;
+        if !(0..=9999).contains(&utc.year()) {
+            return None;
+        }
+        let micros = utc
+            .replace_nanosecond(utc.nanosecond() / 1_000 * 1_000)
+            .ok()?;
+        Some(Self(micros))
+    }
+
+    /// Reads the ledger's text form, and only that: another spelling of the
+    /// same instant was not written by the ledger, so it is refused.
+    ///
+    /// # Errors
+    /// When `text` is not exactly what [`format`] writes.
+    pub fn parse(text: &str) -> Result<Self, LedgerTimeError> {
+        let at = time::PrimitiveDateTime::parse(text, FORMAT).map_err(|_| LedgerTimeError)?;
+        let at = Self::new(at.assume_utc()).ok_or(LedgerTimeError)?;
+        if at.to_string() != text {
+            return Err(LedgerTimeError);
+        }
+        Ok(at)
+    }
+
+    pub fn get(self) -> OffsetDateTime {
+        self.0
+    }
+}
+
+/// The Unix epoch: a placeholder, never a recorded time.
+impl Default for LedgerTime {
+    fn default() -> Self {
+        Self(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+impl std::fmt::Display for LedgerTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format(self.0))
+    }
 }
 
 /// `at` (converted to UTC) in the ledger's format.
@@ -67,6 +127,24 @@ mod tests {
             assert!(super::parse_bound(bad).is_err(), "{bad}");
         }
         assert!(super::parse_bound("9999-12-31T23:59:59Z").is_ok());
+    }
+
+    #[test]
+    fn a_ledger_time_reads_back_only_its_own_spelling() {
+        let text = "2026-11-25T02:04:05.500000Z";
+        assert_eq!(super::LedgerTime::parse(text).unwrap().to_string(), text);
+        for other in [
+            "2026-11-25T02:04:05.5Z",
+            "2026-11-25T02:04:05.500000+00:00",
+            "2026-11-25 02:04:05.500000Z",
+            "2026-11-25T02:04:05.5000000Z",
+        ] {
+            assert!(super::LedgerTime::parse(other).is_err(), "{other}");
+        }
+        let at = datetime!(2026-11-25 03:04:05.123456789 +01:00);
+        let kept = super::LedgerTime::new(at).unwrap();
+        assert_eq!(kept.to_string(), "2026-11-25T02:04:05.123456Z");
+        assert_eq!(super::LedgerTime::parse(&kept.to_string()).unwrap(), kept);
     }
 
     #[test]

@@ -38,14 +38,14 @@ pub struct CategoryStats {
 
 impl Stats {
     fn add(&mut self, e: &crate::domain::StoredEvent) {
-        if e.action == "withdrawn" {
+        if e.action == crate::domain::Action::Withdrawn {
             self.withdrawals += 1;
             return;
         }
         self.decisions += 1;
         *self
             .per_day
-            .entry(e.recorded_at[..10].to_owned())
+            .entry(e.recorded_at.get().date().to_string())
             .or_default() += 1;
         *self
             .policy_versions

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{ConsentError, Context, Holder};
-use crate::domain::{Action, ConsentId, EventDraft, Source};
+use crate::domain::{Action, ConsentId, EventDraft, Personal, Source};
 use crate::ledger::AppendError;
 use crate::storage::{self, SubjectState};
 
@@ -76,7 +76,7 @@ async fn erase_subject(
         .writer
         .append(EventDraft {
             site: site.to_owned(),
-            consent_id: id.clone(),
+            consent_id,
             action: Action::Withdrawn,
             source,
             policy_version: policy.policy.site.version.clone(),
@@ -84,9 +84,7 @@ async fn erase_subject(
             choices,
             gpc: false,
             locale: None,
-            url: None,
-            ip_prefix: None,
-            user_agent: None,
+            personal: Personal::default(),
             erasure: true,
         })
         .await
@@ -98,7 +96,7 @@ async fn erase_subject(
     ctx.metrics.count_consent(Action::Withdrawn.as_str());
     Ok(Erasure {
         consent_id: id,
-        withdrawn_at: event.recorded_at,
+        withdrawn_at: event.recorded_at.to_string(),
         redacted_events: unredacted as u64 + 1,
     })
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{ConsentError, Holder};
-use crate::domain::StoredEvent;
+use crate::domain::{PublicEvent, StoredEvent};
 use crate::storage::{self, ArchiveCache};
 
 /// Everything recorded under one consent id.
@@ -13,10 +13,17 @@ use crate::storage::{self, ArchiveCache};
 pub struct ConsentHistory {
     pub consent_id: String,
     pub site: String,
+    /// Every field but the salt, which stays with the ledger.
+    #[serde(serialize_with = "public_events")]
+    #[schema(value_type = Vec<PublicEvent>)]
     pub events: Vec<StoredEvent>,
     /// The archived policy documents the events name, once each: SHA-256
     /// of `document` is the `policy_hash` of the events decided on it.
     pub policies: Vec<PolicyProof>,
+}
+
+fn public_events<S: serde::Serializer>(events: &[StoredEvent], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(events.iter().map(PublicEvent))
 }
 
 /// A policy document a decision was made on.

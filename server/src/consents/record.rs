@@ -5,7 +5,7 @@ use policies::LoadedPolicy;
 
 use super::{ConsentError, Context, Holder};
 use crate::domain::{
-    Action, Choices, ClientInfo, ConsentId, ConsentRequest, EventDraft, StoredEvent,
+    Action, Choices, ClientInfo, ConsentId, ConsentRequest, EventDraft, Personal, StoredEvent,
 };
 use crate::tokens::ConsentClaims;
 
@@ -25,7 +25,7 @@ impl Recorded<'_> {
         let lifetime = i64::from(self.policy.policy.site.consent_lifetime_days) * 86_400;
         ConsentClaims {
             iss: issuer.to_owned(),
-            sub: self.event.consent_id.clone(),
+            sub: self.event.consent_id.to_string(),
             aud: self.event.site.clone(),
             iat,
             exp: iat + lifetime,
@@ -89,7 +89,7 @@ fn draft(
     let policy = choices.policy;
     EventDraft {
         site: policy.policy.site.id.clone(),
-        consent_id: consent_id.to_string(),
+        consent_id,
         action,
         source: choices.source,
         policy_version: policy.policy.site.version.clone(),
@@ -97,9 +97,11 @@ fn draft(
         choices: choices.states.clone(),
         gpc: choices.gpc,
         locale: choices.locale.as_ref().map(|l| l.as_str().to_owned()),
-        url: choices.url.as_ref().map(|u| u.as_str().to_owned()),
-        ip_prefix: client.ip_prefix,
-        user_agent: client.user_agent,
+        personal: Personal {
+            url: choices.url.as_ref().map(|u| u.as_str().to_owned()),
+            ip_prefix: client.ip_prefix,
+            user_agent: client.user_agent,
+        },
         erasure: false,
     }
 }

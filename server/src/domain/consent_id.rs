@@ -10,7 +10,9 @@ use uuid::Uuid;
 /// every consent rewrote a random index page; time-ordered ids let SQLite
 /// take 43% more writes a second. The time in the id is no secret: the token
 /// beside it carries `iat`. Ids of either version are accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// `Default` is the nil UUID: a placeholder while an event is read, never
+/// an id handed out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ConsentId(Uuid);
 
 #[derive(Debug, thiserror::Error)]

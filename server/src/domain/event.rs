@@ -1,14 +1,32 @@
 //! A consent event: what the ledger stores about one decision.
+//!
+//! [`StoredEvent`] is the one shape of an event. Its field table
+//! (`event_fields!` below) names every field once, with its type and
+//! whether the hash covers it; the storage row, the canonical hash input,
+//! the NDJSON and CSV export lines and the API's JSON are all derived from
+//! it. A new field is a member of the struct and a line of the table (the
+//! compiler asks for the second), plus a migration.
+
+mod fields;
+#[macro_use]
+mod table;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::ConsentId;
+use crate::clock::LedgerTime;
+
+pub use fields::{Cell, Field, FieldValue, Kind};
+pub use table::{FieldError, PublicEvent};
+
 /// What the visitor did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    #[default]
     /// First decision under a new consent id.
     Given,
     /// A later decision under an existing consent id.
@@ -18,9 +36,10 @@ pub enum Action {
 }
 
 /// Through which channel the decision reached us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
+    #[default]
     Banner,
     Api,
     /// The operator's command line (an erasure asked for outside the web).
@@ -45,6 +64,13 @@ impl Action {
 }
 
 impl Source {
+    /// The source named `value` (`banner`, `api`, `operator`).
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Banner, Self::Api, Self::Operator]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Banner => "banner",
@@ -60,11 +86,44 @@ pub fn choices_json(choices: &BTreeMap<String, bool>) -> String {
     serde_json::to_string(choices).expect("a map of strings to booleans serializes")
 }
 
+/// The fields that identify a visitor: kept apart from the event hash
+/// (only their digest is hashed) so that erasing them breaks no chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Personal {
+    pub url: Option<String>,
+    pub ip_prefix: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Personal {
+    pub fn is_empty(&self) -> bool {
+        self.url.is_none() && self.ip_prefix.is_none() && self.user_agent.is_none()
+    }
+}
+
+/// Where an event sits in its chain, and the hashes that link it there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ChainPosition {
+    pub chain_id: String,
+    pub seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The seal over the personal fields: `digest` commits to them and to
+/// `salt`; erasure drops the salt with them, so the digest can no longer be
+/// matched against guesses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonalSeal {
+    pub salt: Option<String>,
+    pub digest: String,
+}
+
 /// An event before the ledger has placed it in a chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventDraft {
     pub site: String,
-    pub consent_id: String,
+    pub consent_id: ConsentId,
     pub action: Action,
     pub source: Source,
     pub policy_version: String,
@@ -73,39 +132,55 @@ pub struct EventDraft {
     pub choices: BTreeMap<String, bool>,
     pub gpc: bool,
     pub locale: Option<String>,
-    pub url: Option<String>,
-    pub ip_prefix: Option<String>,
-    pub user_agent: Option<String>,
+    pub personal: Personal,
     /// A withdrawal with erasure: stored already redacted, and every earlier
     /// event of the subject is redacted in the same transaction.
     pub erasure: bool,
 }
 
-/// An event as the ledger holds it, chain fields included; personal fields
-/// are `None` once redacted.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// An event as the ledger holds it, placed in its chain; personal fields
+/// (and the salt) are `None` once redacted.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredEvent {
-    pub chain_id: String,
-    pub seq: i64,
-    pub recorded_at: String,
+    pub position: ChainPosition,
+    pub recorded_at: LedgerTime,
     pub site: String,
-    pub consent_id: String,
-    pub action: String,
-    pub source: String,
+    pub consent_id: ConsentId,
+    pub action: Action,
+    pub source: Source,
     pub policy_version: String,
     pub policy_hash: String,
     pub choices: BTreeMap<String, bool>,
     pub gpc: bool,
     pub locale: Option<String>,
-    pub url: Option<String>,
-    pub ip_prefix: Option<String>,
-    pub user_agent: Option<String>,
-    #[serde(skip)]
-    pub personal_salt: Option<String>,
-    pub personal_digest: String,
-    pub prev_hash: String,
-    pub hash: String,
-    pub redacted_at: Option<String>,
+    pub personal: Personal,
+    pub seal: PersonalSeal,
+    pub redacted_at: Option<LedgerTime>,
+}
+
+// The table. Its order is the hash input's (of the hashed fields), the CSV
+// columns' and the JSON keys': never reorder it, append.
+event_fields! {
+    chain_id => position.chain_id: String, hashed;
+    seq => position.seq: i64, hashed;
+    recorded_at => recorded_at: LedgerTime, hashed;
+    site => site: String, hashed;
+    consent_id => consent_id: ConsentId, hashed;
+    action => action: Action, hashed;
+    source => source: Source, hashed;
+    policy_version => policy_version: String, hashed;
+    policy_hash => policy_hash: String, hashed;
+    choices => choices: BTreeMap<String, bool>, hashed;
+    gpc => gpc: bool, hashed;
+    locale => locale: Option<String>, hashed;
+    url => personal.url: Option<String>;
+    ip_prefix => personal.ip_prefix: Option<String>;
+    user_agent => personal.user_agent: Option<String>;
+    personal_salt => seal.salt: Option<String>;
+    personal_digest => seal.digest: String, hashed;
+    prev_hash => position.prev_hash: String, hashed;
+    hash => position.hash: String;
+    redacted_at => redacted_at: Option<LedgerTime>;
 }
 
 impl StoredEvent {

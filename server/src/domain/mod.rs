@@ -8,4 +8,7 @@ mod event;
 pub use choices::{Choices, ChoicesError, ConsentRequest};
 pub use client::{ClientInfo, Locale, LocaleError, PageUrl, PageUrlError, truncate_ip};
 pub use consent_id::{ConsentId, ConsentIdError};
-pub use event::{Action, EventDraft, Source, StoredEvent, choices_json};
+pub use event::{
+    Action, Cell, ChainPosition, EventDraft, FIELDS, Field, FieldError, FieldValue, Kind, Personal,
+    PersonalSeal, PublicEvent, Source, StoredEvent, choices_json,
+};

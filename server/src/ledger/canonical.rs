@@ -15,7 +15,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::StoredEvent;
+use crate::domain::{Personal, StoredEvent};
 
 const EVENT_DOMAIN: &str = "nexxt-consent/event/v1";
 const PERSONAL_DOMAIN: &str = "nexxt-consent/personal/v1";
@@ -52,40 +52,27 @@ impl Encoder {
 }
 
 /// Digest of the personal fields and their salt.
-pub fn personal_digest(
-    salt: &str,
-    url: Option<&str>,
-    ip_prefix: Option<&str>,
-    user_agent: Option<&str>,
-) -> String {
+pub fn personal_digest(salt: &str, personal: &Personal) -> String {
     let mut e = Encoder::new(PERSONAL_DOMAIN);
     e.field(salt)
-        .optional(url)
-        .optional(ip_prefix)
-        .optional(user_agent);
+        .optional(personal.url.as_deref())
+        .optional(personal.ip_prefix.as_deref())
+        .optional(personal.user_agent.as_deref());
     e.finish()
 }
 
 /// The canonical JSON of a choice map: keys sorted, no white space.
 pub use crate::domain::choices_json;
 
-/// Hash of an event: its own fields, its personal digest and its predecessor.
+/// Hash of an event: its own fields, its personal digest and its
+/// predecessor; the fields the table marks `hashed`, in table order.
 pub fn event_hash(event: &StoredEvent) -> String {
     let mut e = Encoder::new(EVENT_DOMAIN);
-    e.field(&event.chain_id)
-        .field(&event.seq.to_string())
-        .field(&event.recorded_at)
-        .field(&event.site)
-        .field(&event.consent_id)
-        .field(&event.action)
-        .field(&event.source)
-        .field(&event.policy_version)
-        .field(&event.policy_hash)
-        .field(&choices_json(&event.choices))
-        .field(if event.gpc { "true" } else { "false" })
-        .optional(event.locale.as_deref())
-        .field(&event.personal_digest)
-        .field(&event.prev_hash);
+    event.for_each_cell(|field, cell| {
+        if field.hashed {
+            e.optional(cell.text().as_deref());
+        }
+    });
     e.finish()
 }
 
@@ -93,17 +80,25 @@ pub fn event_hash(event: &StoredEvent) -> String {
 mod tests {
     use super::*;
 
+    fn personal(url: Option<&str>, ip_prefix: Option<&str>, user_agent: Option<&str>) -> Personal {
+        Personal {
+            url: url.map(str::to_owned),
+            ip_prefix: ip_prefix.map(str::to_owned),
+            user_agent: user_agent.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn absent_and_empty_fields_hash_differently() {
-        let a = personal_digest("s", None, Some(""), None);
-        let b = personal_digest("s", Some(""), None, None);
+        let a = personal_digest("s", &personal(None, Some(""), None));
+        let b = personal_digest("s", &personal(Some(""), None, None));
         assert_ne!(a, b);
     }
 
     #[test]
     fn field_boundaries_are_unambiguous() {
-        let a = personal_digest("ab", Some("c"), None, None);
-        let b = personal_digest("a", Some("bc"), None, None);
+        let a = personal_digest("ab", &personal(Some("c"), None, None));
+        let b = personal_digest("a", &personal(Some("bc"), None, None));
         assert_ne!(a, b);
     }
 
@@ -111,40 +106,121 @@ mod tests {
     // docs): a change of the encoding would stop every export from verifying.
     #[test]
     fn personal_digest_matches_the_documented_format() {
-        let digest = personal_digest("00", Some("https://x.test/"), Some("192.0.2.0/24"), None);
+        let digest = personal_digest(
+            "00",
+            &personal(Some("https://x.test/"), Some("192.0.2.0/24"), None),
+        );
         assert_eq!(
             digest,
             "9e05a84f47712c6cfd56505b85721b48ae0e23fe99d048291a018c876f7caf1a"
         );
     }
 
+    /// The hash input the module docs name, field by field.
+    fn documented_hash(fields: [Option<&str>; 14]) -> String {
+        let mut e = Encoder::new(EVENT_DOMAIN);
+        for field in fields {
+            e.optional(field);
+        }
+        e.finish()
+    }
+
     #[test]
     fn event_hash_matches_the_documented_format() {
+        let vector = documented_hash([
+            Some("c"),
+            Some("1"),
+            Some("2026-01-01T00:00:00.000000Z"),
+            Some("www"),
+            Some("id"),
+            Some("given"),
+            Some("api"),
+            Some("v"),
+            Some("h"),
+            Some("{\"necessary\":true}"),
+            Some("false"),
+            None,
+            Some("d"),
+            Some(crate::ledger::GENESIS_HASH),
+        ]);
+        assert_eq!(
+            vector,
+            "157dec52d07bf6d3a7ee9f6f66d52669d8495c9c89cf22e79bfd51b9e3a661b4"
+        );
+    }
+
+    #[test]
+    fn the_table_hashes_the_documented_fields_in_their_order() {
+        let hashed: Vec<&str> = crate::domain::FIELDS
+            .iter()
+            .filter(|f| f.hashed)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(
+            hashed,
+            [
+                "chain_id",
+                "seq",
+                "recorded_at",
+                "site",
+                "consent_id",
+                "action",
+                "source",
+                "policy_version",
+                "policy_hash",
+                "choices",
+                "gpc",
+                "locale",
+                "personal_digest",
+                "prev_hash"
+            ]
+        );
+        let id = "0192f3c4-0000-7000-8000-000000000001";
         let event = StoredEvent {
-            chain_id: "c".into(),
-            seq: 1,
-            recorded_at: "2026-01-01T00:00:00.000000Z".into(),
+            position: crate::domain::ChainPosition {
+                chain_id: "c".into(),
+                seq: 7,
+                prev_hash: "p".into(),
+                hash: "not hashed".into(),
+            },
+            recorded_at: crate::clock::LedgerTime::parse("2026-01-01T00:00:00.000000Z").unwrap(),
             site: "www".into(),
-            consent_id: "id".into(),
-            action: "given".into(),
-            source: "api".into(),
+            consent_id: crate::domain::ConsentId::parse(id).unwrap(),
+            action: crate::domain::Action::Changed,
+            source: crate::domain::Source::Banner,
             policy_version: "v".into(),
             policy_hash: "h".into(),
-            choices: [("necessary".to_owned(), true)].into(),
-            gpc: false,
-            locale: None,
-            url: None,
-            ip_prefix: None,
-            user_agent: None,
-            personal_salt: None,
-            personal_digest: "d".into(),
-            prev_hash: crate::ledger::GENESIS_HASH.into(),
-            hash: String::new(),
+            choices: [("a".to_owned(), false), ("necessary".to_owned(), true)].into(),
+            gpc: true,
+            locale: Some("nl".into()),
+            personal: crate::domain::Personal {
+                url: Some("https://x.test/".into()),
+                ..Default::default()
+            },
+            seal: crate::domain::PersonalSeal {
+                salt: Some("s".into()),
+                digest: "d".into(),
+            },
             redacted_at: None,
         };
         assert_eq!(
             event_hash(&event),
-            "157dec52d07bf6d3a7ee9f6f66d52669d8495c9c89cf22e79bfd51b9e3a661b4"
+            documented_hash([
+                Some("c"),
+                Some("7"),
+                Some("2026-01-01T00:00:00.000000Z"),
+                Some("www"),
+                Some(id),
+                Some("changed"),
+                Some("banner"),
+                Some("v"),
+                Some("h"),
+                Some("{\"a\":false,\"necessary\":true}"),
+                Some("true"),
+                Some("nl"),
+                Some("d"),
+                Some("p"),
+            ])
         );
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
-use super::export_line::Line;
+use super::export_line::{Line, Signature};
 use crate::storage::{self, ChainHead, StorageError};
 use crate::tokens::SigningKey;
 
@@ -46,7 +46,7 @@ impl ExportFilter {
                 .is_none_or(|c| event.choices.get(c) == Some(&on))
         };
         is(&self.site, &event.site)
-            && is(&self.action, &event.action)
+            && is(&self.action, event.action.as_str())
             && is(&self.policy_version, &event.policy_version)
             && state(&self.granted, true)
             && state(&self.denied, false)
@@ -166,7 +166,7 @@ impl Exporter {
                     current.after = current.last;
                     continue;
                 };
-                current.after = last.seq;
+                current.after = last.position.seq;
                 let filter = self.filter.clone();
                 let named: Vec<String> = page
                     .iter()
@@ -178,20 +178,21 @@ impl Exporter {
                 let current = self.current.as_mut().expect("a chain is open");
                 // The page is consumed: each event's fields move into its line.
                 lines.extend(page.into_iter().map(|(_, e)| {
+                    let p = &e.position;
                     let span = current.span.get_or_insert_with(|| ChainSpan {
-                        chain: e.chain_id.clone(),
-                        first_seq: e.seq,
-                        first_prev: e.prev_hash.clone(),
-                        last_seq: e.seq,
-                        last_hash: e.hash.clone(),
+                        chain: p.chain_id.clone(),
+                        first_seq: p.seq,
+                        first_prev: p.prev_hash.clone(),
+                        last_seq: p.seq,
+                        last_hash: p.hash.clone(),
                     });
-                    span.last_seq = e.seq;
-                    span.last_hash.clone_from(&e.hash);
+                    span.last_seq = p.seq;
+                    span.last_hash.clone_from(&p.hash);
                     if filter.selects(&e) {
                         self.events += 1;
-                        Line::event(e)
+                        Line::Event(e)
                     } else {
-                        Line::elided(e)
+                        Line::Elided(e.position)
                     }
                 }));
                 return Ok(Some(lines));
@@ -252,14 +253,11 @@ impl Exporter {
         });
         let lines: Vec<Line> = checkpoints
             .iter()
-            .map(|c| {
-                Line::signed(
-                    "checkpoint",
-                    Some(&c.chain_id),
-                    Some(c.seq),
-                    Some(&c.hash),
-                    &c.token,
-                )
+            .map(|c| Line::Checkpoint {
+                chain_id: c.chain_id.clone(),
+                seq: c.seq,
+                hash: c.hash.clone(),
+                token: Signature(c.token.clone()),
             })
             .collect();
         Ok((!lines.is_empty()).then_some(lines))
@@ -274,7 +272,12 @@ impl Exporter {
                 continue;
             }
             match storage::find_archived_policy(&self.db, &hash).await? {
-                Some(p) => lines.push(Line::policy(&p.site, &p.version, &p.hash, &p.document)),
+                Some(p) => lines.push(Line::Policy {
+                    site: p.site,
+                    policy_version: p.version,
+                    policy_hash: p.hash,
+                    document: p.document,
+                }),
                 None => self.unarchived.push(hash),
             }
         }
@@ -293,6 +296,8 @@ impl Exporter {
             policies: true,
             unarchived: self.unarchived.clone(),
         };
-        Line::signed("seal", None, None, None, &self.key.sign(&claims))
+        Line::Seal {
+            token: Signature(self.key.sign(&claims)),
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, Read};
 
-use super::export_line::{COLUMNS, Line};
+use super::export_line::{CsvLayout, Line, columns};
 use super::offline::{Broken, Kept, OfflineReport, OfflineVerifier};
 use crate::storage::PublicKeyRow;
 
@@ -44,7 +44,7 @@ impl Format {
             Self::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
                 if first {
-                    writer.write_record(COLUMNS).expect("write to memory");
+                    writer.write_record(columns()).expect("write to memory");
                 }
                 for line in lines {
                     writer
@@ -152,9 +152,11 @@ fn walk<'k>(
         }
         Format::Csv => {
             let mut reader = csv::Reader::from_reader(input);
+            let header = reader.headers().map_err(|e| unreadable(1, e.to_string()))?;
+            let layout = CsvLayout::of(header).map_err(|e| unreadable(1, e))?;
             for (index, record) in reader.records().enumerate() {
                 let record = record.map_err(|e| unreadable(index + 2, e.to_string()))?;
-                let line = Line::from_record(&record).map_err(|e| unreadable(index + 2, e))?;
+                let line = layout.read(&record).map_err(|e| unreadable(index + 2, e))?;
                 verifier
                     .check(index + 2, &line)
                     .map_err(FileError::Broken)?;

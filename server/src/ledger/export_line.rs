@@ -9,279 +9,230 @@
 //! unnoticed).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::StoredEvent;
+use crate::domain::{Cell, ChainPosition, FIELDS, StoredEvent};
 
-/// Column order of the CSV form. Exports from before the policy archive
-/// have the first 22 (no `document`); they are read too.
-pub const COLUMNS: [&str; 23] = [
-    "type",
-    "chain_id",
-    "seq",
-    "recorded_at",
-    "site",
-    "consent_id",
-    "action",
-    "source",
-    "policy_version",
-    "policy_hash",
-    "choices",
-    "gpc",
-    "locale",
-    "url",
-    "ip_prefix",
-    "user_agent",
-    "personal_salt",
-    "personal_digest",
-    "prev_hash",
-    "hash",
-    "redacted_at",
-    "token",
-    "document",
-];
+/// One line. NDJSON keys and CSV columns are named as here, an event's by
+/// the event's field table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "nearly every line is an event: boxing it would allocate once a line"
+)]
+pub enum Line {
+    Event(StoredEvent),
+    Elided(ChainPosition),
+    Checkpoint {
+        chain_id: String,
+        seq: i64,
+        hash: String,
+        #[serde(default)]
+        token: Signature,
+    },
+    /// An archived policy document; `document` is its canonical text.
+    Policy {
+        site: String,
+        policy_version: String,
+        policy_hash: String,
+        document: String,
+    },
+    Seal {
+        #[serde(default)]
+        token: Signature,
+    },
+}
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Line {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chain_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seq: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recorded_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub site: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consent_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_version: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_hash: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub choices: Option<BTreeMap<String, bool>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gpc: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ip_prefix: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_agent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub personal_salt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub personal_digest: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prev_hash: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hash: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redacted_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    /// A `policy` line's canonical document.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document: Option<String>,
+/// A statement's signature (a compact JWS). Read leniently, absent or
+/// `null` as empty, so that the verifier names an unsigned line rather
+/// than failing to read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Signature(pub String);
+
+impl<'de> Deserialize<'de> for Signature {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self(Option::<String>::deserialize(d)?.unwrap_or_default()))
+    }
+}
+
+/// The CSV columns besides the event's fields: first the line's type, last
+/// a statement's signature and a policy's document.
+const TYPE: &str = "type";
+const TOKEN: &str = "token";
+const DOCUMENT: &str = "document";
+
+/// How many columns a CSV record has.
+pub const WIDTH: usize = FIELDS.len() + 3;
+
+/// The CSV header: `type`, the event's fields in table order, `token`,
+/// `document`. Exports from before the policy archive have no `document`;
+/// readers go by the header, so they are read too.
+pub fn columns() -> [&'static str; WIDTH] {
+    let mut columns = [TYPE; WIDTH];
+    for (column, field) in columns[1..].iter_mut().zip(FIELDS) {
+        *column = field.name;
+    }
+    columns[WIDTH - 2] = TOKEN;
+    columns[WIDTH - 1] = DOCUMENT;
+    columns
+}
+
+/// The column of `name` in a record written by [`Line::to_record`].
+fn column(name: &str) -> usize {
+    columns()
+        .iter()
+        .position(|c| *c == name)
+        .expect("a column of the export")
 }
 
 impl Line {
-    pub fn event(e: StoredEvent) -> Self {
-        Self {
-            kind: "event".into(),
-            chain_id: Some(e.chain_id),
-            seq: Some(e.seq),
-            recorded_at: Some(e.recorded_at),
-            site: Some(e.site),
-            consent_id: Some(e.consent_id),
-            action: Some(e.action),
-            source: Some(e.source),
-            policy_version: Some(e.policy_version),
-            policy_hash: Some(e.policy_hash),
-            choices: Some(e.choices),
-            gpc: Some(e.gpc),
-            locale: e.locale,
-            url: e.url,
-            ip_prefix: e.ip_prefix,
-            user_agent: e.user_agent,
-            personal_salt: e.personal_salt,
-            personal_digest: Some(e.personal_digest),
-            prev_hash: Some(e.prev_hash),
-            hash: Some(e.hash),
-            redacted_at: e.redacted_at,
-            token: None,
-            document: None,
+    /// The chain position a line names, for messages about it.
+    pub fn position(&self) -> (Option<&str>, Option<i64>) {
+        match self {
+            Self::Event(e) => (Some(&e.position.chain_id), Some(e.position.seq)),
+            Self::Elided(p) => (Some(&p.chain_id), Some(p.seq)),
+            Self::Checkpoint { chain_id, seq, .. } => (Some(chain_id), Some(*seq)),
+            Self::Policy { .. } | Self::Seal { .. } => (None, None),
         }
     }
 
-    pub fn elided(e: StoredEvent) -> Self {
-        Self {
-            kind: "elided".into(),
-            chain_id: Some(e.chain_id),
-            seq: Some(e.seq),
-            prev_hash: Some(e.prev_hash),
-            hash: Some(e.hash),
-            ..Self::default()
+    fn type_name(&self) -> &'static str {
+        match self {
+            Self::Event(_) => "event",
+            Self::Elided(_) => "elided",
+            Self::Checkpoint { .. } => "checkpoint",
+            Self::Policy { .. } => "policy",
+            Self::Seal { .. } => "seal",
         }
     }
 
-    /// An archived policy document.
-    pub fn policy(site: &str, version: &str, hash: &str, document: &str) -> Self {
-        Self {
-            kind: "policy".into(),
-            site: Some(site.to_owned()),
-            policy_version: Some(version.to_owned()),
-            policy_hash: Some(hash.to_owned()),
-            document: Some(document.to_owned()),
-            ..Self::default()
-        }
-    }
-
-    pub fn signed(
-        kind: &str,
-        chain_id: Option<&str>,
-        seq: Option<i64>,
-        hash: Option<&str>,
-        token: &str,
-    ) -> Self {
-        Self {
-            kind: kind.into(),
-            chain_id: chain_id.map(str::to_owned),
-            seq,
-            hash: hash.map(str::to_owned),
-            token: Some(token.to_owned()),
-            ..Self::default()
-        }
-    }
-
-    /// The event this line describes, when it is a full event line.
-    pub fn to_event(&self) -> Option<StoredEvent> {
-        Some(StoredEvent {
-            chain_id: self.chain_id.clone()?,
-            seq: self.seq?,
-            recorded_at: self.recorded_at.clone()?,
-            site: self.site.clone()?,
-            consent_id: self.consent_id.clone()?,
-            action: self.action.clone()?,
-            source: self.source.clone()?,
-            policy_version: self.policy_version.clone()?,
-            policy_hash: self.policy_hash.clone()?,
-            choices: self.choices.clone()?,
-            gpc: self.gpc?,
-            locale: self.locale.clone(),
-            url: self.url.clone(),
-            ip_prefix: self.ip_prefix.clone(),
-            user_agent: self.user_agent.clone(),
-            personal_salt: self.personal_salt.clone(),
-            personal_digest: self.personal_digest.clone()?,
-            prev_hash: self.prev_hash.clone()?,
-            hash: self.hash.clone()?,
-            redacted_at: self.redacted_at.clone(),
-        })
-    }
-
-    /// The CSV record, in [`COLUMNS`] order; absent fields are empty and
+    /// The CSV record, in [`columns`] order; absent fields are empty and
     /// every cell is [`neutralised`](csv_cell) against formula injection.
     /// Cells borrow from the line: a million-event export allocates only
     /// the few cells that are not text already.
-    pub fn to_record(&self) -> [Cow<'_, str>; COLUMNS.len()] {
-        fn s(v: &Option<String>) -> Cow<'_, str> {
-            Cow::Borrowed(v.as_deref().unwrap_or_default())
+    pub fn to_record(&self) -> [Cow<'_, str>; WIDTH] {
+        let mut record: [Cow<'_, str>; WIDTH] = std::array::from_fn(|_| Cow::Borrowed(""));
+        record[0] = Cow::Borrowed(self.type_name());
+        match self {
+            Self::Event(event) => {
+                let mut cells = record[1..].iter_mut();
+                event.for_each_cell(|_, cell| {
+                    *cells.next().expect("a column a field") = cell.into_text().unwrap_or_default();
+                });
+            }
+            Self::Elided(p) => {
+                record[column("seq")] = Cow::Owned(p.seq.to_string());
+                record[column("chain_id")] = Cow::Borrowed(&p.chain_id);
+                record[column("prev_hash")] = Cow::Borrowed(&p.prev_hash);
+                record[column("hash")] = Cow::Borrowed(&p.hash);
+            }
+            Self::Checkpoint {
+                chain_id,
+                seq,
+                hash,
+                token,
+            } => {
+                record[column("seq")] = Cow::Owned(seq.to_string());
+                record[column("chain_id")] = Cow::Borrowed(chain_id);
+                record[column("hash")] = Cow::Borrowed(hash);
+                record[column(TOKEN)] = Cow::Borrowed(&token.0);
+            }
+            Self::Policy {
+                site,
+                policy_version,
+                policy_hash,
+                document,
+            } => {
+                record[column("site")] = Cow::Borrowed(site);
+                record[column("policy_version")] = Cow::Borrowed(policy_version);
+                record[column("policy_hash")] = Cow::Borrowed(policy_hash);
+                record[column(DOCUMENT)] = Cow::Borrowed(document);
+            }
+            Self::Seal { token } => record[column(TOKEN)] = Cow::Borrowed(&token.0),
         }
-        [
-            Cow::Borrowed(self.kind.as_str()),
-            s(&self.chain_id),
-            self.seq
-                .map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string())),
-            s(&self.recorded_at),
-            s(&self.site),
-            s(&self.consent_id),
-            s(&self.action),
-            s(&self.source),
-            s(&self.policy_version),
-            s(&self.policy_hash),
-            self.choices.as_ref().map_or(Cow::Borrowed(""), |c| {
-                Cow::Owned(super::canonical::choices_json(c))
-            }),
-            Cow::Borrowed(match self.gpc {
-                Some(true) => "true",
-                Some(false) => "false",
-                None => "",
-            }),
-            s(&self.locale),
-            s(&self.url),
-            s(&self.ip_prefix),
-            s(&self.user_agent),
-            s(&self.personal_salt),
-            s(&self.personal_digest),
-            s(&self.prev_hash),
-            s(&self.hash),
-            s(&self.redacted_at),
-            s(&self.token),
-            s(&self.document),
-        ]
-        .map(csv_cell)
+        record.map(csv_cell)
+    }
+}
+
+/// Where each column of [`columns`] is in a CSV file, from its header.
+pub struct CsvLayout {
+    at: [Option<usize>; WIDTH],
+}
+
+impl CsvLayout {
+    /// # Errors
+    /// When the header has no `type` column or a column twice.
+    pub fn of(header: &csv::StringRecord) -> Result<Self, String> {
+        let mut at = [None; WIDTH];
+        for (slot, name) in at.iter_mut().zip(columns()) {
+            let mut found = header.iter().enumerate().filter(|(_, h)| *h == name);
+            *slot = found.next().map(|(i, _)| i);
+            if found.next().is_some() {
+                return Err(format!("the header names `{name}` twice"));
+            }
+        }
+        if at[0].is_none() {
+            return Err("the header has no `type` column".to_owned());
+        }
+        Ok(Self { at })
     }
 
     /// Reads a CSV record written by [`Line::to_record`].
     ///
     /// # Errors
     /// When the record has the wrong shape or a field does not parse.
-    pub fn from_record(record: &csv::StringRecord) -> Result<Self, String> {
-        if record.len() != COLUMNS.len() && record.len() != COLUMNS.len() - 1 {
-            return Err(format!(
-                "{} columns instead of {}",
-                record.len(),
-                COLUMNS.len()
-            ));
-        }
-        let f = |i: usize| {
-            let cell = record.get(i).unwrap_or_default();
-            Some(csv_value(cell).to_owned()).filter(|v| !v.is_empty())
+    pub fn read(&self, record: &csv::StringRecord) -> Result<Line, String> {
+        let cell = |column: usize| -> Option<&str> {
+            let value = csv_value(record.get(self.at[column]?)?);
+            Some(value).filter(|v| !v.is_empty())
         };
-        let seq = f(2)
-            .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| "seq is not a number".to_owned())
-            })
-            .transpose()?;
-        let choices = f(10)
-            .map(|v| serde_json::from_str(&v).map_err(|_| "choices are not JSON".to_owned()))
-            .transpose()?;
-        let gpc = f(11).map(|v| v == "true");
-        Ok(Self {
-            kind: csv_value(&record[0]).to_owned(),
-            chain_id: f(1),
-            seq,
-            recorded_at: f(3),
-            site: f(4),
-            consent_id: f(5),
-            action: f(6),
-            source: f(7),
-            policy_version: f(8),
-            policy_hash: f(9),
-            choices,
-            gpc,
-            locale: f(12),
-            url: f(13),
-            ip_prefix: f(14),
-            user_agent: f(15),
-            personal_salt: f(16),
-            personal_digest: f(17),
-            prev_hash: f(18),
-            hash: f(19),
-            redacted_at: f(20),
-            token: f(21),
-            document: f(22),
+        let named = |name: &str| cell(column(name));
+        let text = |name: &str| {
+            named(name)
+                .map(str::to_owned)
+                .ok_or_else(|| format!("`{name}` is missing"))
+        };
+        let seq = || {
+            let seq = text("seq")?;
+            seq.parse::<i64>()
+                .ok()
+                .filter(|n| n.to_string() == seq)
+                .ok_or_else(|| "`seq` is not a number".to_owned())
+        };
+        let signature = || Signature(named(TOKEN).unwrap_or_default().to_owned());
+        Ok(match cell(0).unwrap_or_default() {
+            "event" => {
+                let mut index = 0;
+                // Fields are asked for in table order: column 1 onwards.
+                let event = StoredEvent::from_cells(|_| {
+                    index += 1;
+                    cell(index).map_or(Cell::Absent, |v| Cell::Text(v.into()))
+                });
+                Line::Event(event.map_err(|e| e.to_string())?)
+            }
+            "elided" => Line::Elided(ChainPosition {
+                chain_id: text("chain_id")?,
+                seq: seq()?,
+                prev_hash: text("prev_hash")?,
+                hash: text("hash")?,
+            }),
+            "checkpoint" => Line::Checkpoint {
+                chain_id: text("chain_id")?,
+                seq: seq()?,
+                hash: text("hash")?,
+                token: signature(),
+            },
+            "policy" => Line::Policy {
+                site: text("site")?,
+                policy_version: text("policy_version")?,
+                policy_hash: text("policy_hash")?,
+                document: text(DOCUMENT)?,
+            },
+            "seal" => Line::Seal { token: signature() },
+            other => return Err(format!("unknown line type `{other}`")),
         })
     }
 }
@@ -304,7 +255,40 @@ fn csv_value(cell: &str) -> &str {
 
 #[cfg(test)]
 mod csv_tests {
-    use super::{csv_cell, csv_value};
+    use super::{columns, csv_cell, csv_value};
+
+    /// Files written before the field table read by this header.
+    #[test]
+    fn the_columns_are_those_exports_have_always_had() {
+        assert_eq!(
+            columns(),
+            [
+                "type",
+                "chain_id",
+                "seq",
+                "recorded_at",
+                "site",
+                "consent_id",
+                "action",
+                "source",
+                "policy_version",
+                "policy_hash",
+                "choices",
+                "gpc",
+                "locale",
+                "url",
+                "ip_prefix",
+                "user_agent",
+                "personal_salt",
+                "personal_digest",
+                "prev_hash",
+                "hash",
+                "redacted_at",
+                "token",
+                "document",
+            ]
+        );
+    }
 
     #[test]
     fn formula_cells_are_neutralised_and_read_back_unchanged() {
@@ -325,6 +309,139 @@ mod csv_tests {
         for plain in ["Mozilla/5.0", "", "{\"a\":true}", "2026-11-25"] {
             assert_eq!(csv_cell(plain.into()), plain);
             assert_eq!(csv_value(plain), plain);
+        }
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::{CsvLayout, Line, Signature, columns};
+    use crate::clock::LedgerTime;
+    use crate::domain::StoredEvent;
+    use crate::domain::{Action, ChainPosition, ConsentId, Personal, PersonalSeal, Source};
+
+    fn event(redacted: bool) -> StoredEvent {
+        StoredEvent {
+            position: ChainPosition {
+                chain_id: "c".into(),
+                seq: 12,
+                prev_hash: "p".into(),
+                hash: "h".into(),
+            },
+            recorded_at: LedgerTime::parse("2026-11-25T02:04:05.500000Z").unwrap(),
+            site: "www".into(),
+            consent_id: ConsentId::generate(),
+            action: Action::Changed,
+            source: Source::Banner,
+            policy_version: "2026-11-25".into(),
+            policy_hash: "ph".into(),
+            choices: [
+                ("analytics".to_owned(), false),
+                ("necessary".to_owned(), true),
+            ]
+            .into(),
+            gpc: true,
+            locale: (!redacted).then(|| "nl".to_owned()),
+            personal: Personal {
+                url: (!redacted).then(|| "=cmd|' /C calc'!A0".to_owned()),
+                ip_prefix: (!redacted).then(|| "192.0.2.0/24".to_owned()),
+                user_agent: None,
+            },
+            seal: PersonalSeal {
+                salt: (!redacted).then(|| "s".to_owned()),
+                digest: "d".into(),
+            },
+            redacted_at: redacted.then(LedgerTime::now),
+        }
+    }
+
+    fn lines() -> Vec<Line> {
+        vec![
+            Line::Policy {
+                site: "www".into(),
+                policy_version: "v".into(),
+                policy_hash: "ph".into(),
+                document: "[{\"a\":1},\n\"-x\"]".into(),
+            },
+            Line::Checkpoint {
+                chain_id: "c".into(),
+                seq: 11,
+                hash: "p".into(),
+                token: Signature("t.o.k".into()),
+            },
+            Line::Event(event(false)),
+            Line::Event(event(true)),
+            Line::Elided(ChainPosition {
+                chain_id: "c".into(),
+                seq: 13,
+                prev_hash: "h".into(),
+                hash: "h2".into(),
+            }),
+            Line::Seal {
+                token: Signature("s.e.al".into()),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_line_reads_back_from_ndjson_and_csv() {
+        let layout = CsvLayout::of(&csv::StringRecord::from(columns().to_vec())).unwrap();
+        for line in lines() {
+            let json = serde_json::to_string(&line).unwrap();
+            assert_eq!(serde_json::from_str::<Line>(&json).unwrap(), line, "{json}");
+            let record = csv::StringRecord::from(
+                line.to_record()
+                    .iter()
+                    .map(|c| c.as_ref())
+                    .collect::<Vec<_>>(),
+            );
+            assert_eq!(layout.read(&record).unwrap(), line, "{record:?}");
+        }
+    }
+
+    /// The NDJSON an auditor's script reads: `type` first, then the fields
+    /// in table order, absent ones left out, numbers and booleans typed.
+    #[test]
+    fn an_event_line_is_the_documented_json() {
+        let mut e = event(true);
+        e.consent_id = ConsentId::parse("0192f3c4-0000-7000-8000-000000000001").unwrap();
+        let at = e.redacted_at.unwrap().to_string();
+        let json = serde_json::to_string(&Line::Event(e)).unwrap();
+        assert_eq!(
+            json,
+            format!(
+                concat!(
+                    r#"{{"type":"event","chain_id":"c","seq":12,"recorded_at":"2026-11-25T02:04:05.500000Z","#,
+                    r#""site":"www","consent_id":"0192f3c4-0000-7000-8000-000000000001","action":"changed","#,
+                    r#""source":"banner","policy_version":"2026-11-25","policy_hash":"ph","#,
+                    r#""choices":{{"analytics":false,"necessary":true}},"gpc":true,"personal_digest":"d","#,
+                    r#""prev_hash":"p","hash":"h","redacted_at":"{}"}}"#
+                ),
+                at
+            )
+        );
+    }
+
+    #[test]
+    fn an_event_line_that_lacks_a_field_or_spells_one_otherwise_is_refused() {
+        let json = serde_json::to_value(Line::Event(event(false))).unwrap();
+        for (field, value) in [
+            ("hash", serde_json::Value::Null),
+            ("action", "erased".into()),
+            ("recorded_at", "2026-11-25T02:04:05.5Z".into()),
+            ("consent_id", "not-a-uuid".into()),
+            ("seq", "12".into()),
+        ] {
+            let mut edited = json.clone();
+            if value.is_null() {
+                edited.as_object_mut().unwrap().remove(field);
+            } else {
+                edited[field] = value;
+            }
+            let error = serde_json::from_value::<Line>(edited).expect_err(field);
+            if field == "hash" {
+                assert!(error.to_string().contains("`hash`"), "{error}");
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use super::checkpoint::CheckpointClaims;
 use super::export::{ChainSpan, SealClaims};
 use super::export_line::Line;
 use super::{GENESIS_HASH, canonical};
+use crate::domain::{ChainPosition, StoredEvent};
 use crate::storage::PublicKeyRow;
 use crate::tokens;
 
@@ -125,19 +126,23 @@ impl<'k> OfflineVerifier<'k> {
     }
 
     fn broken(&self, line: &Line, reason: impl Into<String>) -> Broken {
+        let (chain, seq) = line.position();
         Broken {
             line: self.line,
-            chain: line.chain_id.clone(),
-            seq: line.seq,
+            chain: chain.map(str::to_owned),
+            seq,
             reason: reason.into(),
         }
     }
 
-    fn statement<T: serde::de::DeserializeOwned>(&self, line: &Line) -> Result<T, Broken> {
-        let token = line
-            .token
-            .as_deref()
-            .ok_or_else(|| self.broken(line, "no signature"))?;
+    fn statement<T: serde::de::DeserializeOwned>(
+        &self,
+        line: &Line,
+        token: &str,
+    ) -> Result<T, Broken> {
+        if token.is_empty() {
+            return Err(self.broken(line, "no signature"));
+        }
         let kid = tokens::key_id(token).map_err(|_| self.broken(line, "unreadable signature"))?;
         let key = self.keys.iter().find(|k| k.kid == kid);
         let key = key.ok_or_else(|| {
@@ -159,21 +164,38 @@ impl<'k> OfflineVerifier<'k> {
         if self.sealed {
             return Err(self.broken(line, "a line after the seal was added"));
         }
-        match line.kind.as_str() {
-            "checkpoint" => self.checkpoint(line),
-            "event" | "elided" => self.event(line),
-            "policy" => self.policy(line),
-            "seal" => self.seal(line),
-            other => Err(self.broken(line, format!("unknown line type `{other}`"))),
+        match line {
+            Line::Checkpoint {
+                chain_id,
+                seq,
+                hash,
+                token,
+            } => self.checkpoint(line, (chain_id, *seq, hash), &token.0),
+            Line::Event(event) => {
+                self.full_event(line, event)?;
+                self.linked(line, &event.position)
+            }
+            Line::Elided(position) => {
+                self.report.elided += 1;
+                self.linked(line, position)
+            }
+            Line::Policy {
+                policy_hash,
+                document,
+                ..
+            } => self.policy(line, policy_hash, document),
+            Line::Seal { token } => self.seal(line, &token.0),
         }
     }
 
-    fn checkpoint(&mut self, line: &Line) -> Result<(), Broken> {
-        let claims: CheckpointClaims = self.statement(line)?;
-        if Some(&claims.chain) != line.chain_id.as_ref()
-            || Some(claims.seq) != line.seq
-            || Some(&claims.hash) != line.hash.as_ref()
-        {
+    fn checkpoint(
+        &mut self,
+        line: &Line,
+        (chain, seq, hash): (&str, i64, &str),
+        token: &str,
+    ) -> Result<(), Broken> {
+        let claims: CheckpointClaims = self.statement(line, token)?;
+        if claims.chain != chain || claims.seq != seq || claims.hash != hash {
             return Err(self.broken(line, "the line does not say what its signature says"));
         }
         let state = self.chains.entry(claims.chain.clone()).or_default();
@@ -192,49 +214,48 @@ impl<'k> OfflineVerifier<'k> {
         Ok(())
     }
 
-    fn policy(&mut self, line: &Line) -> Result<(), Broken> {
-        let (Some(hash), Some(document)) = (&line.policy_hash, &line.document) else {
-            return Err(self.broken(line, "a policy line without its hash or document"));
-        };
-        if policies::document_hash(document) != *hash {
+    fn policy(&mut self, line: &Line, hash: &str, document: &str) -> Result<(), Broken> {
+        if policies::document_hash(document) != hash {
             return Err(self.broken(
                 line,
                 format!("policy document {hash} does not match its hash: it was altered"),
             ));
         }
-        self.documents.insert(hash.clone());
+        self.documents.insert(hash.to_owned());
         self.report.policies += 1;
         Ok(())
     }
 
-    fn event(&mut self, line: &Line) -> Result<(), Broken> {
-        let (Some(chain), Some(seq), Some(prev), Some(hash)) =
-            (&line.chain_id, line.seq, &line.prev_hash, &line.hash)
-        else {
-            return Err(self.broken(line, "chain, seq or hashes missing"));
-        };
-        if line.kind == "event" {
-            let event = line
-                .to_event()
-                .ok_or_else(|| self.broken(line, "a field of the event is missing"))?;
-            if let Some(reason) = super::verify::personal_problem(&event) {
-                return Err(self.broken(line, reason));
-            }
-            if canonical::event_hash(&event) != *hash {
-                return Err(self.broken(
-                    line,
-                    "its content no longer matches its hash: the line was edited",
-                ));
-            }
-            if !self.documents.contains(&event.policy_hash) {
-                self.undocumented
-                    .entry(event.policy_hash.clone())
-                    .or_insert(self.line);
-            }
-            self.report.events += 1;
-        } else {
-            self.report.elided += 1;
+    /// The event's own checks: its personal fields and its hash.
+    fn full_event(&mut self, line: &Line, event: &StoredEvent) -> Result<(), Broken> {
+        if let Some(reason) = super::verify::personal_problem(event) {
+            return Err(self.broken(line, reason));
         }
+        if canonical::event_hash(event) != event.position.hash {
+            return Err(self.broken(
+                line,
+                "its content no longer matches its hash: the line was edited",
+            ));
+        }
+        if !self.documents.contains(&event.policy_hash) {
+            self.undocumented
+                .entry(event.policy_hash.clone())
+                .or_insert(self.line);
+        }
+        self.report.events += 1;
+        Ok(())
+    }
+
+    /// Where an event line (full or elided) sits: its links to the line
+    /// before, to checkpoints and to a kept export.
+    fn linked(&mut self, line: &Line, position: &ChainPosition) -> Result<(), Broken> {
+        let ChainPosition {
+            chain_id: chain,
+            seq,
+            prev_hash: prev,
+            hash,
+        } = position;
+        let seq = *seq;
         let first_here = !self.chains.contains_key(chain) || self.chains[chain].span.is_none();
         if self.contradicts_kept(chain, seq, hash)
             || (first_here && self.contradicts_kept(chain, seq - 1, prev))
@@ -283,8 +304,8 @@ impl<'k> OfflineVerifier<'k> {
         }
     }
 
-    fn seal(&mut self, line: &Line) -> Result<(), Broken> {
-        let claims: SealClaims = self.statement(line)?;
+    fn seal(&mut self, line: &Line, token: &str) -> Result<(), Broken> {
+        let claims: SealClaims = self.statement(line, token)?;
         let seen: Vec<ChainSpan> = self
             .order
             .iter()

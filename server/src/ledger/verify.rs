@@ -190,48 +190,41 @@ impl<'a> ChainChecker<'a> {
     }
 
     fn check(&mut self, row_id: i64, e: &StoredEvent) -> Result<(), VerifyError> {
-        let fail = |reason: &str| Err(tampered(Some(row_id), self.chain_id, e.seq, reason));
-        if e.seq != self.seq + 1 {
+        let p = &e.position;
+        let fail = |reason: &str| Err(tampered(Some(row_id), self.chain_id, p.seq, reason));
+        if p.seq != self.seq + 1 {
             let reason = format!(
                 "expected seq {}: an event was removed, inserted or moved",
                 self.seq + 1
             );
             return fail(&reason);
         }
-        if e.prev_hash != self.prev_hash {
+        if p.prev_hash != self.prev_hash {
             return fail("does not link to the event before it: removed, inserted or moved");
         }
         if let Some(reason) = personal_problem(e) {
             return fail(reason);
         }
-        if canonical::event_hash(e) != e.hash {
+        if canonical::event_hash(e) != p.hash {
             return fail("its content no longer matches its hash: the event was edited");
         }
-        self.seq = e.seq;
-        self.prev_hash.clone_from(&e.hash);
+        self.seq = p.seq;
+        self.prev_hash.clone_from(&p.hash);
         Ok(())
     }
 }
 
 /// Personal fields must match their digest, or be fully erased when redacted.
 pub(super) fn personal_problem(e: &StoredEvent) -> Option<&'static str> {
-    let personal = [&e.url, &e.ip_prefix, &e.user_agent, &e.personal_salt];
     if e.redacted_at.is_some() {
-        return personal
-            .iter()
-            .any(|f| f.is_some())
+        return (!e.personal.is_empty() || e.seal.salt.is_some())
             .then_some("marked redacted but still holds personal data");
     }
-    let Some(salt) = &e.personal_salt else {
+    let Some(salt) = &e.seal.salt else {
         return Some("personal fields were erased without a redaction record");
     };
-    let digest = canonical::personal_digest(
-        salt,
-        e.url.as_deref(),
-        e.ip_prefix.as_deref(),
-        e.user_agent.as_deref(),
-    );
-    (digest != e.personal_digest).then_some("its personal fields were edited")
+    (canonical::personal_digest(salt, &e.personal) != e.seal.digest)
+        .then_some("its personal fields were edited")
 }
 
 fn tampered(row_id: Option<i64>, chain_id: &str, seq: i64, reason: &str) -> VerifyError {

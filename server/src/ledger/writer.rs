@@ -12,7 +12,8 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{GENESIS_HASH, canonical};
-use crate::domain::{EventDraft, StoredEvent};
+use crate::clock::LedgerTime;
+use crate::domain::{ChainPosition, EventDraft, PersonalSeal, StoredEvent};
 use crate::metrics::Metrics;
 use crate::storage::{self, ChainHead};
 
@@ -119,8 +120,8 @@ async fn drop_repeated_erasures(db: &DatabaseConnection, batch: &mut Vec<Job>) {
         // A failed look-up appends: a duplicate withdrawal is harmless, a
         // lost one is not.
         let repeated = d.erasure
-            && (!seen.insert((d.site.clone(), d.consent_id.clone()))
-                || storage::subject_state(db, &d.site, &d.consent_id)
+            && (!seen.insert((d.site.clone(), d.consent_id))
+                || storage::subject_state(db, &d.site, &d.consent_id.to_string())
                     .await
                     .is_ok_and(|s| s == storage::SubjectState::Withdrawn));
         if repeated {
@@ -142,8 +143,8 @@ async fn commit_batch(
     let last = events.last().expect("a batch is never empty");
     let new_head = ChainHead {
         chain_id: head.chain_id.clone(),
-        seq: last.seq,
-        hash: last.hash.clone(),
+        seq: last.position.seq,
+        hash: last.position.hash.clone(),
     };
     let erasures: Vec<storage::Erasure<'_>> = batch
         .iter()
@@ -151,8 +152,8 @@ async fn commit_batch(
         .filter(|(job, _)| job.draft.erasure)
         .map(|(_, e)| storage::Erasure {
             site: &e.site,
-            consent_id: &e.consent_id,
-            at: &e.recorded_at,
+            consent_id: e.consent_id,
+            at: e.recorded_at,
         })
         .collect();
     let stored = storage::append_batch(db, &events, &new_head, &erasures).await;
@@ -187,42 +188,40 @@ async fn reload_head(db: &DatabaseConnection, stale: ChainHead) -> ChainHead {
 
 /// Places drafts after `head`, in order, with salts, digests and hashes.
 fn chain<'a>(head: &ChainHead, drafts: impl Iterator<Item = &'a EventDraft>) -> Vec<StoredEvent> {
-    let recorded_at = crate::clock::now();
+    let recorded_at = LedgerTime::now();
     let mut prev_hash = head.hash.clone();
     let mut seq = head.seq;
     drafts
         .map(|d| {
             seq += 1;
             let salt = random_salt();
+            let digest = canonical::personal_digest(&salt, &d.personal);
             let mut event = StoredEvent {
-                chain_id: head.chain_id.clone(),
-                seq,
-                recorded_at: recorded_at.clone(),
+                position: ChainPosition {
+                    chain_id: head.chain_id.clone(),
+                    seq,
+                    prev_hash: std::mem::take(&mut prev_hash),
+                    hash: String::new(),
+                },
+                recorded_at,
                 site: d.site.clone(),
-                consent_id: d.consent_id.clone(),
-                action: d.action.as_str().to_owned(),
-                source: d.source.as_str().to_owned(),
+                consent_id: d.consent_id,
+                action: d.action,
+                source: d.source,
                 policy_version: d.policy_version.clone(),
                 policy_hash: d.policy_hash.clone(),
                 choices: d.choices.clone(),
                 gpc: d.gpc,
                 locale: d.locale.clone(),
-                personal_digest: canonical::personal_digest(
-                    &salt,
-                    d.url.as_deref(),
-                    d.ip_prefix.as_deref(),
-                    d.user_agent.as_deref(),
-                ),
-                url: d.url.clone(),
-                ip_prefix: d.ip_prefix.clone(),
-                user_agent: d.user_agent.clone(),
-                personal_salt: (!d.erasure).then_some(salt),
-                prev_hash: std::mem::take(&mut prev_hash),
-                hash: String::new(),
-                redacted_at: d.erasure.then(|| recorded_at.clone()),
+                personal: d.personal.clone(),
+                seal: PersonalSeal {
+                    salt: (!d.erasure).then_some(salt),
+                    digest,
+                },
+                redacted_at: d.erasure.then_some(recorded_at),
             };
-            event.hash = canonical::event_hash(&event);
-            prev_hash.clone_from(&event.hash);
+            event.position.hash = canonical::event_hash(&event);
+            prev_hash.clone_from(&event.position.hash);
             event
         })
         .collect()

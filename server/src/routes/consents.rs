@@ -114,7 +114,7 @@ pub async fn record_consent(
         );
     }
     Ok(response.json(ConsentReceipt {
-        consent_id: recorded.event.consent_id,
+        consent_id: recorded.event.consent_id.to_string(),
         token,
         expires_at: crate::clock::format(
             time::OffsetDateTime::from_unix_timestamp(claims.exp)

@@ -116,14 +116,15 @@ fn render(
             shown: shown(e),
             time: e
                 .recorded_at
+                .to_string()
                 .replace('T', " ")
                 .trim_end_matches('Z')
                 .to_owned(),
             action: labels
                 .actions
-                .get(&e.action)
+                .get(e.action.as_str())
                 .cloned()
-                .unwrap_or_else(|| e.action.clone()),
+                .unwrap_or_else(|| e.action.as_str().to_owned()),
             granted: shown(e).map_or_else(
                 || {
                     let names: Vec<String> = e.granted().iter().map(name_of).collect();
@@ -135,7 +136,7 @@ fn render(
                 },
             ),
             version: e.policy_version.clone(),
-            url: e.url.clone(),
+            url: e.personal.url.clone(),
         })
         .collect();
     let offered: Vec<String> = site.site.languages.clone();

@@ -15,17 +15,18 @@ use sea_orm::{
 };
 
 use super::chains::ChainHead;
-use super::entities::{consent_event, ledger_chain};
-use super::events::to_row;
-use crate::domain::StoredEvent;
+use super::entities::ledger_chain;
+use super::events::insert;
+use crate::clock::LedgerTime;
+use crate::domain::{ConsentId, StoredEvent};
 
 /// A subject whose earlier events the batch redacts (a withdrawal with
 /// erasure among its events).
 pub struct Erasure<'a> {
     pub site: &'a str,
-    pub consent_id: &'a str,
-    /// When it was erased, in ledger time.
-    pub at: &'a str,
+    pub consent_id: ConsentId,
+    /// When it was erased.
+    pub at: LedgerTime,
 }
 
 /// The redaction of one subject's personal fields, with its three
@@ -54,7 +55,7 @@ pub async fn append_batch(
     erasures: &[Erasure<'_>],
 ) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
-    let insert = consent_event::Entity::insert_many(events.iter().map(to_row)).build(backend);
+    let insert = backend.build(&insert(events));
     let mut values = insert.values.map_or_else(Vec::new, |v| v.0);
     let sql = match backend {
         DbBackend::Sqlite => {
@@ -122,8 +123,8 @@ pub async fn append_batch(
 
 fn erasure_values(erasure: &Erasure<'_>) -> [sea_orm::Value; 3] {
     [
-        erasure.at.to_owned().into(),
+        erasure.at.to_string().into(),
         erasure.site.to_owned().into(),
-        erasure.consent_id.to_owned().into(),
+        erasure.consent_id.to_string().into(),
     ]
 }

@@ -1,15 +1,14 @@
 //! Rows of the consent ledger.
 
-use std::collections::BTreeMap;
-
+use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, Select, Value,
 };
 
 use super::StorageError;
-use super::entities::consent_event::{ActiveModel, Column, Entity, Model};
-use crate::domain::{StoredEvent, choices_json};
+use super::entities::consent_event::{Column, Entity};
+use crate::domain::{Cell, FIELDS, Kind, StoredEvent};
 
 /// Every event of one consent id on one site, oldest first.
 pub async fn events_of(
@@ -17,14 +16,17 @@ pub async fn events_of(
     site: &str,
     consent_id: &str,
 ) -> Result<Vec<StoredEvent>, StorageError> {
-    let rows = Entity::find()
+    let rows = select()
         .filter(Column::Site.eq(site))
         .filter(Column::ConsentId.eq(consent_id))
         .order_by_asc(Column::RecordedAt)
         .order_by_asc(Column::Id)
+        .into_model::<Row>()
         .all(db)
         .await?;
-    rows.into_iter().map(from_row).collect()
+    rows.into_iter()
+        .map(|row| row.event.map(|(_, e)| e))
+        .collect()
 }
 
 pub async fn count_events(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
@@ -40,20 +42,16 @@ pub async fn chain_page(
     up_to: i64,
     limit: u64,
 ) -> Result<Vec<(i64, StoredEvent)>, StorageError> {
-    let rows = Entity::find()
+    let rows = select()
         .filter(Column::ChainId.eq(chain_id))
         .filter(Column::Seq.gt(after_seq))
         .filter(Column::Seq.lte(up_to))
         .order_by_asc(Column::Seq)
         .limit(limit)
+        .into_model::<Row>()
         .all(db)
         .await?;
-    rows.into_iter()
-        .map(|row| {
-            let id = row.id;
-            from_row(row).map(|e| (id, e))
-        })
-        .collect()
+    rows.into_iter().map(|row| row.event).collect()
 }
 
 /// The first and last seq of a chain recorded in `[from, to)` (ledger time
@@ -159,7 +157,7 @@ pub async fn stats_page(
     after_id: i64,
     limit: u64,
 ) -> Result<Vec<(i64, StoredEvent)>, StorageError> {
-    let mut query = Entity::find().filter(Column::Id.gt(after_id));
+    let mut query = select().filter(Column::Id.gt(after_id));
     if let Some(site) = site {
         query = query.filter(Column::Site.eq(site));
     }
@@ -169,13 +167,13 @@ pub async fn stats_page(
     if let Some(to) = to {
         query = query.filter(Column::RecordedAt.lt(to));
     }
-    let rows = query.order_by_asc(Column::Id).limit(limit).all(db).await?;
-    rows.into_iter()
-        .map(|row| {
-            let id = row.id;
-            from_row(row).map(|e| (id, e))
-        })
-        .collect()
+    let rows = query
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    rows.into_iter().map(|row| row.event).collect()
 }
 
 /// The highest seq stored for a chain.
@@ -208,63 +206,74 @@ pub async fn orphan_chains(
     Ok(ids.into_iter().filter(|id| !known.contains(id)).collect())
 }
 
-pub(super) fn to_row(e: &StoredEvent) -> ActiveModel {
-    ActiveModel {
-        id: Default::default(),
-        chain_id: Set(e.chain_id.clone()),
-        seq: Set(e.seq),
-        recorded_at: Set(e.recorded_at.clone()),
-        site: Set(e.site.clone()),
-        consent_id: Set(e.consent_id.clone()),
-        action: Set(e.action.clone()),
-        source: Set(e.source.clone()),
-        policy_version: Set(e.policy_version.clone()),
-        policy_hash: Set(e.policy_hash.clone()),
-        choices: Set(choices_json(&e.choices)),
-        gpc: Set(e.gpc),
-        locale: Set(e.locale.clone()),
-        url: Set(e.url.clone()),
-        ip_prefix: Set(e.ip_prefix.clone()),
-        user_agent: Set(e.user_agent.clone()),
-        personal_salt: Set(e.personal_salt.clone()),
-        personal_digest: Set(e.personal_digest.clone()),
-        prev_hash: Set(e.prev_hash.clone()),
-        hash: Set(e.hash.clone()),
-        redacted_at: Set(e.redacted_at.clone()),
+/// The row id and every column of the field table.
+fn select() -> Select<Entity> {
+    FIELDS.iter().fold(
+        Entity::find().select_only().column(Column::Id),
+        |query, field| query.expr(Expr::col(Alias::new(field.name))),
+    )
+}
+
+/// An INSERT of `events`, every column of the field table.
+pub(super) fn insert(events: &[StoredEvent]) -> InsertStatement {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Entity)
+        .columns(FIELDS.iter().map(|f| Alias::new(f.name)));
+    for event in events {
+        let mut values = Vec::with_capacity(FIELDS.len());
+        event.for_each_cell(|field, cell| values.push(value(field.kind, cell).into()));
+        insert.values_panic(values);
+    }
+    insert
+}
+
+fn value(kind: Kind, cell: Cell<'_>) -> Value {
+    match (cell, kind) {
+        (Cell::Text(text), _) => Value::String(Some(Box::new(text.into_owned()))),
+        (Cell::Int(n), _) => Value::BigInt(Some(n)),
+        (Cell::Bool(b), _) => Value::Bool(Some(b)),
+        (Cell::Absent, Kind::Text) => Value::String(None),
+        (Cell::Absent, Kind::Int) => Value::BigInt(None),
+        (Cell::Absent, Kind::Bool) => Value::Bool(None),
     }
 }
 
-fn from_row(m: Model) -> Result<StoredEvent, StorageError> {
-    let corrupt = |reason: &str| StorageError::Corrupt {
-        id: m.id,
-        reason: reason.to_owned(),
-    };
-    let choices: BTreeMap<String, bool> =
-        serde_json::from_str(&m.choices).map_err(|_| corrupt("choices are not a JSON map"))?;
-    // Only the canonical form was ever written; anything else was edited.
-    if choices_json(&choices) != m.choices {
-        return Err(corrupt("choices are not in canonical form"));
+/// A stored event with its row id, or why the row does not decode (the
+/// query itself succeeded: the row is named, not the query failed).
+struct Row {
+    event: Result<(i64, StoredEvent), StorageError>,
+}
+
+impl FromQueryResult for Row {
+    fn from_query_result(row: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let id: i64 = row.try_get(pre, "id")?;
+        let mut failed: Option<DbErr> = None;
+        let event = StoredEvent::from_cells(|field| {
+            let cell = match field.kind {
+                Kind::Text => row
+                    .try_get::<Option<String>>(pre, field.name)
+                    .map(|v| v.map_or(Cell::Absent, |t| Cell::Text(t.into()))),
+                Kind::Int => row
+                    .try_get::<Option<i64>>(pre, field.name)
+                    .map(|v| v.map_or(Cell::Absent, Cell::Int)),
+                Kind::Bool => row
+                    .try_get::<Option<bool>>(pre, field.name)
+                    .map(|v| v.map_or(Cell::Absent, Cell::Bool)),
+            };
+            cell.unwrap_or_else(|error| {
+                failed.get_or_insert(error);
+                Cell::Absent
+            })
+        });
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        Ok(Self {
+            event: event.map(|e| (id, e)).map_err(|e| StorageError::Corrupt {
+                id,
+                reason: e.to_string(),
+            }),
+        })
     }
-    Ok(StoredEvent {
-        chain_id: m.chain_id,
-        seq: m.seq,
-        recorded_at: m.recorded_at,
-        site: m.site,
-        consent_id: m.consent_id,
-        action: m.action,
-        source: m.source,
-        policy_version: m.policy_version,
-        policy_hash: m.policy_hash,
-        choices,
-        gpc: m.gpc,
-        locale: m.locale,
-        url: m.url,
-        ip_prefix: m.ip_prefix,
-        user_agent: m.user_agent,
-        personal_salt: m.personal_salt,
-        personal_digest: m.personal_digest,
-        prev_hash: m.prev_hash,
-        hash: m.hash,
-        redacted_at: m.redacted_at,
-    })
 }

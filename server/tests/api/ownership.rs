@@ -51,7 +51,7 @@ async fn actions(app: &TestApp, consent_id: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.as_str().to_owned())
         .collect()
 }
 

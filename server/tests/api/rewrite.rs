@@ -34,24 +34,24 @@ async fn rewrite_consistently(app: &TestApp, seq: i64) {
         .unwrap();
     let mut prev = String::new();
     for (id, mut event) in events {
-        if event.seq < seq {
-            prev = event.hash.clone();
+        if event.position.seq < seq {
+            prev = event.position.hash.clone();
             continue;
         }
-        if event.seq == seq {
+        if event.position.seq == seq {
             event.choices.values_mut().for_each(|on| *on = true);
         } else {
-            event.prev_hash = prev.clone();
+            event.position.prev_hash = prev.clone();
         }
-        event.hash = canonical::event_hash(&event);
+        event.position.hash = canonical::event_hash(&event);
         let update = format!(
             "UPDATE consent_events SET choices = '{}', prev_hash = '{}', hash = '{}' WHERE id = {id}",
             canonical::choices_json(&event.choices),
-            event.prev_hash,
-            event.hash
+            event.position.prev_hash,
+            event.position.hash
         );
         app.db.execute_unprepared(&update).await.unwrap();
-        prev = event.hash;
+        prev = event.position.hash;
     }
     let moved = format!(
         "UPDATE ledger_chains SET head_hash = '{prev}' WHERE id = '{}'",

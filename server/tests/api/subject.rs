@@ -55,6 +55,27 @@ async fn history_is_returned_to_the_holder_of_the_token(backend: Backend) {
     assert_eq!(history["site"], "www");
     assert_eq!(history["events"].as_array().unwrap().len(), 1);
     assert_eq!(history["events"][0]["hash"].as_str().unwrap().len(), 64);
+    // The event as the API documents it: the salt stays in the ledger.
+    let event = history["events"][0].as_object().unwrap();
+    assert!(event["personal_digest"].is_string() && event["choices"].is_object());
+    assert!(!event.contains_key("personal_salt"), "{event:?}");
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let schema = &doc["components"]["schemas"]["ConsentEvent"];
+    let properties = schema["properties"].as_object().expect("ConsentEvent");
+    for (key, value) in event {
+        let kind = properties[key]["type"].as_str().unwrap();
+        let json_kind = match value {
+            Value::String(_) => "string",
+            Value::Number(_) => "integer",
+            Value::Bool(_) => "boolean",
+            Value::Object(_) => "object",
+            _ => "other",
+        };
+        assert_eq!(kind, json_kind, "{key}");
+    }
+    for required in schema["required"].as_array().unwrap() {
+        assert!(event.contains_key(required.as_str().unwrap()), "{required}");
+    }
 }
 
 async fn erasure_withdraws_and_redacts_but_the_ledger_still_verifies(backend: Backend) {
@@ -79,14 +100,14 @@ async fn erasure_withdraws_and_redacts_but_the_ledger_still_verifies(backend: Ba
         .await
         .unwrap();
     assert_eq!(events.len(), 2);
-    assert_eq!(events[1].action, "withdrawn");
+    assert_eq!(events[1].action, consent_server::domain::Action::Withdrawn);
     assert_eq!(
         serde_json::to_value(&events[1].choices).unwrap(),
         all("www", false)
     );
     for event in &events {
-        assert!(event.url.is_none() && event.ip_prefix.is_none() && event.user_agent.is_none());
-        assert!(event.personal_salt.is_none(), "the salt is erased too");
+        assert!(event.personal.is_empty());
+        assert!(event.seal.salt.is_none(), "the salt is erased too");
         assert!(event.redacted_at.is_some());
     }
     let untouched: Value = app
@@ -263,11 +284,11 @@ async fn the_operator_erases_from_the_command_line_through_the_same_rule() {
         .await
         .unwrap();
     assert_eq!(events.len(), 2);
-    assert_eq!(events[1].source, "operator");
+    assert_eq!(events[1].source, consent_server::domain::Source::Operator);
     assert!(
         events
             .iter()
-            .all(|e| e.redacted_at.is_some() && e.user_agent.is_none())
+            .all(|e| e.redacted_at.is_some() && e.personal.user_agent.is_none())
     );
     assert_eq!(
         erase(id_of(&receipt)).status.code(),

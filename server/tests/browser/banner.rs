@@ -305,7 +305,7 @@ async fn policy_version_bump_asks_again(engine: Engine) {
             .await
             .unwrap()
             .into_iter()
-            .map(|e| e.action)
+            .map(|e| e.action.as_str().to_owned())
             .collect();
     assert_eq!(actions, ["given", "changed"]);
 }

@@ -1,3 +1,8 @@
+//! The ledger's event table, as far as queries filter, order and group on
+//! it. An event's columns are the field table's (`crate::domain::FIELDS`);
+//! the row is read and written from that table (`storage::events`), so this
+//! entity names only what queries need.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,20 +16,8 @@ pub struct Model {
     pub site: String,
     pub consent_id: String,
     pub action: String,
-    pub source: String,
-    pub policy_version: String,
     pub policy_hash: String,
-    pub choices: String,
-    pub gpc: bool,
-    pub locale: Option<String>,
-    pub url: Option<String>,
-    pub ip_prefix: Option<String>,
-    pub user_agent: Option<String>,
-    pub personal_salt: Option<String>,
-    pub personal_digest: String,
-    pub prev_hash: String,
     pub hash: String,
-    pub redacted_at: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
