@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use super::export_line::{Line, Signature};
-use crate::storage::{self, ChainHead, StorageError};
+use crate::storage::{self, ChainHead, ChainPages, StorageError};
 use crate::tokens::SigningKey;
 
 const PAGE: u64 = 1000;
@@ -96,6 +96,7 @@ struct Current {
 /// Produces an export page by page; see [`Exporter::next_page`].
 pub struct Exporter {
     db: DatabaseConnection,
+    pages: ChainPages,
     key: Arc<SigningKey>,
     issuer: String,
     exported_by: String,
@@ -122,6 +123,7 @@ impl Exporter {
     ) -> Result<Self, sea_orm::DbErr> {
         let chains = storage::list_chains(&db).await?.into_iter();
         Ok(Self {
+            pages: ChainPages::open(&db)?,
             db,
             key,
             issuer,
@@ -154,14 +156,10 @@ impl Exporter {
                     self.spans.extend(done.span);
                     continue;
                 }
-                let page = storage::chain_page(
-                    &self.db,
-                    &current.chain,
-                    current.after,
-                    current.last,
-                    PAGE,
-                )
-                .await?;
+                let page = self
+                    .pages
+                    .page(&current.chain, current.after, current.last, PAGE)
+                    .await?;
                 let Some((_, last)) = page.last() else {
                     current.after = current.last;
                     continue;

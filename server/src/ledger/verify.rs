@@ -92,8 +92,9 @@ async fn verify_chain(
         let page = match storage::chain_page(db, &head.chain_id, checker.seq, head.seq, PAGE).await
         {
             Ok(page) => page,
-            Err(StorageError::Corrupt { id, reason }) => {
-                return Err(tampered(Some(id), &head.chain_id, checker.seq + 1, &reason));
+            Err(StorageError::Corrupt { id, seq, reason }) => {
+                let seq = seq.unwrap_or(checker.seq + 1);
+                return Err(tampered(Some(id), &head.chain_id, seq, &reason));
             }
             Err(StorageError::Db(e)) => return Err(e.into()),
         };

@@ -272,6 +272,7 @@ impl FromQueryResult for Row {
         Ok(Self {
             event: event.map(|e| (id, e)).map_err(|e| StorageError::Corrupt {
                 id,
+                seq: row.try_get(pre, "seq").ok(),
                 reason: e.to_string(),
             }),
         })

@@ -4,6 +4,7 @@
 mod append;
 mod archive_cache;
 mod auditors;
+mod chain_pages;
 mod chains;
 mod checkpoints;
 mod connect;
@@ -21,6 +22,7 @@ pub use auditors::{
     AuditorRow, audit_entries, find_auditor, insert_auditor, list_auditors, log_audit,
     revoke_auditor,
 };
+pub use chain_pages::ChainPages;
 pub use chains::{ChainHead, create_chain, find_chain, list_chains};
 pub use checkpoints::{
     CheckpointRow, checkpoints_between, insert_checkpoint, latest_checkpoint, purge_boundary,
@@ -48,6 +50,11 @@ pub use subjects::{SubjectState, subject_state};
 pub enum StorageError {
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
+    /// `seq` is the row's, when that much of it still reads.
     #[error("event row {id} does not decode: {reason}")]
-    Corrupt { id: i64, reason: String },
+    Corrupt {
+        id: i64,
+        seq: Option<i64>,
+        reason: String,
+    },
 }

@@ -15,6 +15,7 @@ on_both_backends!(
     reordered_events_are_detected,
     inserted_event_is_detected,
     removed_last_event_is_detected,
+    a_row_that_is_not_an_event_is_named_by_verify_and_by_the_export,
     two_instances_append_concurrently_without_losing_or_forking,
 );
 
@@ -72,6 +73,41 @@ async fn edited_choice_is_detected(backend: Backend) {
     )
     .await;
     assert_tampered_at(&app, 2).await;
+}
+
+/// A value no event can hold (an action the ledger never writes, a time in
+/// another spelling) is named by its row, whichever way the row is read:
+/// online verification, and an export (on SQLite, its own reader).
+async fn a_row_that_is_not_an_event_is_named_by_verify_and_by_the_export(backend: Backend) {
+    for (column, value, named) in [
+        ("action", "'erased'", "`action`"),
+        ("recorded_at", "'2026-01-01T00:00:00Z'", "`recorded_at`"),
+        ("consent_id", "upper(consent_id)", "`consent_id`"),
+    ] {
+        let Some(app) = app_with_events(backend).await else {
+            return;
+        };
+        sql(
+            &app,
+            &format!("UPDATE consent_events SET {column} = {value} WHERE seq = 2"),
+        )
+        .await;
+        match verify_database(&app.db).await {
+            Err(VerifyError::Tampered(t)) => {
+                assert_eq!(t.seq, 2, "{column}: {t}");
+                assert!(t.reason.contains(named), "{column}: {t}");
+            }
+            other => panic!("{column}: not detected: {other:?}"),
+        }
+        let out = app.data_dir.join("export.ndjson");
+        let output = app.cli(&["audit", "export", "--out", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{column}: exported");
+        assert!(
+            stderr.contains("does not decode") && stderr.contains(named),
+            "{column}: {stderr}"
+        );
+    }
 }
 
 async fn edited_personal_field_is_detected(backend: Backend) {
