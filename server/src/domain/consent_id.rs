@@ -30,6 +30,20 @@ impl ConsentId {
     pub fn parse(value: &str) -> Result<Self, ConsentIdError> {
         Uuid::try_parse(value).map(Self).map_err(|_| ConsentIdError)
     }
+
+    /// Reads the one form the ledger stores, lowercase hyphenated, and no
+    /// other spelling of the same UUID.
+    ///
+    /// # Errors
+    /// When `value` is not exactly that form.
+    pub fn parse_stored(value: &str) -> Result<Self, ConsentIdError> {
+        let id = Self::parse(value)?;
+        let mut buffer = Uuid::encode_buffer();
+        if id.0.hyphenated().encode_lower(&mut buffer) != value {
+            return Err(ConsentIdError);
+        }
+        Ok(id)
+    }
 }
 
 impl fmt::Display for ConsentId {

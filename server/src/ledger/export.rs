@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
-use super::export_line::{Line, Signature};
+use super::export_line::{CheckpointLine, Line, PolicyLine, SealLine, Signature};
 use crate::storage::{self, ChainHead, ChainPages, StorageError};
 use crate::tokens::SigningKey;
 
@@ -251,11 +251,13 @@ impl Exporter {
         });
         let lines: Vec<Line> = checkpoints
             .iter()
-            .map(|c| Line::Checkpoint {
-                chain_id: c.chain_id.clone(),
-                seq: c.seq,
-                hash: c.hash.clone(),
-                token: Signature(c.token.clone()),
+            .map(|c| {
+                Line::Checkpoint(CheckpointLine {
+                    chain_id: c.chain_id.clone(),
+                    seq: c.seq,
+                    hash: c.hash.clone(),
+                    token: Signature(c.token.clone()),
+                })
             })
             .collect();
         Ok((!lines.is_empty()).then_some(lines))
@@ -270,12 +272,12 @@ impl Exporter {
                 continue;
             }
             match storage::find_archived_policy(&self.db, &hash).await? {
-                Some(p) => lines.push(Line::Policy {
+                Some(p) => lines.push(Line::Policy(PolicyLine {
                     site: p.site,
                     policy_version: p.version,
                     policy_hash: p.hash,
                     document: p.document,
-                }),
+                })),
                 None => self.unarchived.push(hash),
             }
         }
@@ -294,8 +296,8 @@ impl Exporter {
             policies: true,
             unarchived: self.unarchived.clone(),
         };
-        Line::Seal {
+        Line::Seal(SealLine {
             token: Signature(self.key.sign(&claims)),
-        }
+        })
     }
 }

@@ -143,8 +143,8 @@ fn walk<'k>(
                 if text.trim().is_empty() {
                     continue;
                 }
-                let line: Line = serde_json::from_str(&text)
-                    .map_err(|e| unreadable(index + 1, e.to_string()))?;
+                let line =
+                    Line::from_json(&text).map_err(|e| unreadable(index + 1, e.to_string()))?;
                 verifier
                     .check(index + 1, &line)
                     .map_err(FileError::Broken)?;

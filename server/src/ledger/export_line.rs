@@ -25,24 +25,35 @@ use crate::domain::{Cell, ChainPosition, FIELDS, StoredEvent};
 pub enum Line {
     Event(StoredEvent),
     Elided(ChainPosition),
-    Checkpoint {
-        chain_id: String,
-        seq: i64,
-        hash: String,
-        #[serde(default)]
-        token: Signature,
-    },
-    /// An archived policy document; `document` is its canonical text.
-    Policy {
-        site: String,
-        policy_version: String,
-        policy_hash: String,
-        document: String,
-    },
-    Seal {
-        #[serde(default)]
-        token: Signature,
-    },
+    Checkpoint(CheckpointLine),
+    Policy(PolicyLine),
+    Seal(SealLine),
+}
+
+/// A stored signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointLine {
+    pub chain_id: String,
+    pub seq: i64,
+    pub hash: String,
+    #[serde(default)]
+    pub token: Signature,
+}
+
+/// An archived policy document; `document` is its canonical text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyLine {
+    pub site: String,
+    pub policy_version: String,
+    pub policy_hash: String,
+    pub document: String,
+}
+
+/// The signature over the whole export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealLine {
+    #[serde(default)]
+    pub token: Signature,
 }
 
 /// A statement's signature (a compact JWS). Read leniently, absent or
@@ -94,18 +105,45 @@ impl Line {
         match self {
             Self::Event(e) => (Some(&e.position.chain_id), Some(e.position.seq)),
             Self::Elided(p) => (Some(&p.chain_id), Some(p.seq)),
-            Self::Checkpoint { chain_id, seq, .. } => (Some(chain_id), Some(*seq)),
-            Self::Policy { .. } | Self::Seal { .. } => (None, None),
+            Self::Checkpoint(c) => (Some(&c.chain_id), Some(c.seq)),
+            Self::Policy(_) | Self::Seal(_) => (None, None),
         }
+    }
+
+    /// Reads an NDJSON line. The same as its `Deserialize`, without serde's
+    /// buffering of an internally tagged value: the line's `type` is read
+    /// first, then the line again as that type (which skips `type`).
+    ///
+    /// # Errors
+    /// When the text is not a line of an export.
+    pub fn from_json(text: &str) -> serde_json::Result<Self> {
+        #[derive(Deserialize)]
+        struct Type<'a> {
+            #[serde(rename = "type", borrow)]
+            name: Cow<'a, str>,
+        }
+        let Type { name } = serde_json::from_str(text)?;
+        Ok(match name.as_ref() {
+            "event" => Self::Event(serde_json::from_str(text)?),
+            "elided" => Self::Elided(serde_json::from_str(text)?),
+            "checkpoint" => Self::Checkpoint(serde_json::from_str(text)?),
+            "policy" => Self::Policy(serde_json::from_str(text)?),
+            "seal" => Self::Seal(serde_json::from_str(text)?),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "unknown line type `{other}`"
+                )));
+            }
+        })
     }
 
     fn type_name(&self) -> &'static str {
         match self {
             Self::Event(_) => "event",
             Self::Elided(_) => "elided",
-            Self::Checkpoint { .. } => "checkpoint",
-            Self::Policy { .. } => "policy",
-            Self::Seal { .. } => "seal",
+            Self::Checkpoint(_) => "checkpoint",
+            Self::Policy(_) => "policy",
+            Self::Seal(_) => "seal",
         }
     }
 
@@ -129,29 +167,19 @@ impl Line {
                 record[column("prev_hash")] = Cow::Borrowed(&p.prev_hash);
                 record[column("hash")] = Cow::Borrowed(&p.hash);
             }
-            Self::Checkpoint {
-                chain_id,
-                seq,
-                hash,
-                token,
-            } => {
-                record[column("seq")] = Cow::Owned(seq.to_string());
-                record[column("chain_id")] = Cow::Borrowed(chain_id);
-                record[column("hash")] = Cow::Borrowed(hash);
-                record[column(TOKEN)] = Cow::Borrowed(&token.0);
+            Self::Checkpoint(c) => {
+                record[column("seq")] = Cow::Owned(c.seq.to_string());
+                record[column("chain_id")] = Cow::Borrowed(&c.chain_id);
+                record[column("hash")] = Cow::Borrowed(&c.hash);
+                record[column(TOKEN)] = Cow::Borrowed(&c.token.0);
             }
-            Self::Policy {
-                site,
-                policy_version,
-                policy_hash,
-                document,
-            } => {
-                record[column("site")] = Cow::Borrowed(site);
-                record[column("policy_version")] = Cow::Borrowed(policy_version);
-                record[column("policy_hash")] = Cow::Borrowed(policy_hash);
-                record[column(DOCUMENT)] = Cow::Borrowed(document);
+            Self::Policy(p) => {
+                record[column("site")] = Cow::Borrowed(&p.site);
+                record[column("policy_version")] = Cow::Borrowed(&p.policy_version);
+                record[column("policy_hash")] = Cow::Borrowed(&p.policy_hash);
+                record[column(DOCUMENT)] = Cow::Borrowed(&p.document);
             }
-            Self::Seal { token } => record[column(TOKEN)] = Cow::Borrowed(&token.0),
+            Self::Seal(seal) => record[column(TOKEN)] = Cow::Borrowed(&seal.token.0),
         }
         record.map(csv_cell)
     }
@@ -219,19 +247,19 @@ impl CsvLayout {
                 prev_hash: text("prev_hash")?,
                 hash: text("hash")?,
             }),
-            "checkpoint" => Line::Checkpoint {
+            "checkpoint" => Line::Checkpoint(CheckpointLine {
                 chain_id: text("chain_id")?,
                 seq: seq()?,
                 hash: text("hash")?,
                 token: signature(),
-            },
-            "policy" => Line::Policy {
+            }),
+            "policy" => Line::Policy(PolicyLine {
                 site: text("site")?,
                 policy_version: text("policy_version")?,
                 policy_hash: text("policy_hash")?,
                 document: text(DOCUMENT)?,
-            },
-            "seal" => Line::Seal { token: signature() },
+            }),
+            "seal" => Line::Seal(SealLine { token: signature() }),
             other => return Err(format!("unknown line type `{other}`")),
         })
     }
@@ -315,7 +343,7 @@ mod csv_tests {
 
 #[cfg(test)]
 mod line_tests {
-    use super::{CsvLayout, Line, Signature, columns};
+    use super::{CheckpointLine, CsvLayout, Line, PolicyLine, SealLine, Signature, columns};
     use crate::clock::LedgerTime;
     use crate::domain::StoredEvent;
     use crate::domain::{Action, ChainPosition, ConsentId, Personal, PersonalSeal, Source};
@@ -357,18 +385,18 @@ mod line_tests {
 
     fn lines() -> Vec<Line> {
         vec![
-            Line::Policy {
+            Line::Policy(PolicyLine {
                 site: "www".into(),
                 policy_version: "v".into(),
                 policy_hash: "ph".into(),
                 document: "[{\"a\":1},\n\"-x\"]".into(),
-            },
-            Line::Checkpoint {
+            }),
+            Line::Checkpoint(CheckpointLine {
                 chain_id: "c".into(),
                 seq: 11,
                 hash: "p".into(),
                 token: Signature("t.o.k".into()),
-            },
+            }),
             Line::Event(event(false)),
             Line::Event(event(true)),
             Line::Elided(ChainPosition {
@@ -377,9 +405,9 @@ mod line_tests {
                 prev_hash: "h".into(),
                 hash: "h2".into(),
             }),
-            Line::Seal {
+            Line::Seal(SealLine {
                 token: Signature("s.e.al".into()),
-            },
+            }),
         ]
     }
 
@@ -389,6 +417,7 @@ mod line_tests {
         for line in lines() {
             let json = serde_json::to_string(&line).unwrap();
             assert_eq!(serde_json::from_str::<Line>(&json).unwrap(), line, "{json}");
+            assert_eq!(Line::from_json(&json).unwrap(), line, "{json}");
             let record = csv::StringRecord::from(
                 line.to_record()
                     .iter()
@@ -438,7 +467,8 @@ mod line_tests {
             } else {
                 edited[field] = value;
             }
-            let error = serde_json::from_value::<Line>(edited).expect_err(field);
+            let error = Line::from_json(&edited.to_string()).expect_err(field);
+            assert!(serde_json::from_value::<Line>(edited).is_err(), "{field}");
             if field == "hash" {
                 assert!(error.to_string().contains("`hash`"), "{error}");
             }

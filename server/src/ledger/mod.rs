@@ -17,7 +17,9 @@ mod writer;
 
 pub use export::{ChainSpan, ExportFilter, Exporter, SealClaims};
 pub use export_file::{FileError, Format, kept_positions, verify_export, verify_export_against};
-pub use export_line::{CsvLayout, Line, Signature, WIDTH, columns};
+pub use export_line::{
+    CheckpointLine, CsvLayout, Line, PolicyLine, SealLine, Signature, WIDTH, columns,
+};
 pub use offline::{Broken, Kept, OfflineReport, OfflineVerifier};
 pub use verify::{Tamper, VerifyError, VerifyReport, verify_database};
 pub use writer::{AppendError, LedgerWriter};

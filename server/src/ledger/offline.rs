@@ -165,12 +165,7 @@ impl<'k> OfflineVerifier<'k> {
             return Err(self.broken(line, "a line after the seal was added"));
         }
         match line {
-            Line::Checkpoint {
-                chain_id,
-                seq,
-                hash,
-                token,
-            } => self.checkpoint(line, (chain_id, *seq, hash), &token.0),
+            Line::Checkpoint(c) => self.checkpoint(line, (&c.chain_id, c.seq, &c.hash), &c.token.0),
             Line::Event(event) => {
                 self.full_event(line, event)?;
                 self.linked(line, &event.position)
@@ -179,12 +174,8 @@ impl<'k> OfflineVerifier<'k> {
                 self.report.elided += 1;
                 self.linked(line, position)
             }
-            Line::Policy {
-                policy_hash,
-                document,
-                ..
-            } => self.policy(line, policy_hash, document),
-            Line::Seal { token } => self.seal(line, &token.0),
+            Line::Policy(p) => self.policy(line, &p.policy_hash, &p.document),
+            Line::Seal(seal) => self.seal(line, &seal.token.0),
         }
     }
 

@@ -251,10 +251,7 @@ text_field!(Source, |s: &Source| Cow::Borrowed(s.as_str()), |t: &str| {
 text_field!(
     ConsentId,
     |id: &ConsentId| Cow::Owned(id.to_string()),
-    |t: &str| match ConsentId::parse(t) {
-        Ok(id) if id.to_string() == t => Ok(id),
-        _ => Err("is not a lowercase UUID".to_owned()),
-    }
+    |t: &str| ConsentId::parse_stored(t).map_err(|_| "is not a lowercase UUID".to_owned())
 );
 text_field!(
     LedgerTime,
