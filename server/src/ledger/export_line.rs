@@ -122,7 +122,16 @@ impl Line {
             #[serde(rename = "type", borrow)]
             name: Cow<'a, str>,
         }
-        let Type { name } = serde_json::from_str(text)?;
+        // Exports write `type` first; a line in another order is read whole.
+        let first = text
+            .strip_prefix(r#"{"type":""#)
+            .and_then(|rest| rest.split_once('"'))
+            .map(|(name, _)| name)
+            .filter(|name| !name.contains('\\'));
+        let name = match first {
+            Some(name) => Cow::Borrowed(name),
+            None => serde_json::from_str::<Type<'_>>(text)?.name,
+        };
         Ok(match name.as_ref() {
             "event" => Self::Event(serde_json::from_str(text)?),
             "elided" => Self::Elided(serde_json::from_str(text)?),
@@ -418,6 +427,10 @@ mod line_tests {
             let json = serde_json::to_string(&line).unwrap();
             assert_eq!(serde_json::from_str::<Line>(&json).unwrap(), line, "{json}");
             assert_eq!(Line::from_json(&json).unwrap(), line, "{json}");
+            // A Value's keys are sorted: `type` is no longer first.
+            let sorted = serde_json::to_value(&line).unwrap().to_string();
+            assert!(!sorted.starts_with(r#"{"type""#), "{sorted}");
+            assert_eq!(Line::from_json(&sorted).unwrap(), line, "{sorted}");
             let record = csv::StringRecord::from(
                 line.to_record()
                     .iter()
