@@ -6,7 +6,7 @@
 //! crosses from its worker thread through a channel, each of its 21 values
 //! is copied into a C allocation of its own and then into a `String`, and
 //! every column is found by name. A connection of the exporter's own, with
-//! one prepared statement on a blocking thread, reads the same rows from
+//! one prepared statement on a thread of its own, reads the same rows from
 //! SQLite's own buffers, decoding each cell once by its position in the
 //! field table.
 
@@ -16,6 +16,7 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use tokio::sync::oneshot;
 
 use super::StorageError;
 use crate::domain::{Cell, FIELDS, Kind, StoredEvent};
@@ -23,7 +24,40 @@ use crate::domain::{Cell, FIELDS, Kind, StoredEvent};
 /// Pages of chain events in chain order.
 pub enum ChainPages {
     Pool(DatabaseConnection),
-    Sqlite(Option<Connection>),
+    Sqlite(Reader),
+}
+
+/// A thread of the export's own that holds its SQLite connection and
+/// reads one page a request. One thread for the whole export, not one of
+/// tokio's blocking pool a page: the rows it allocates come from one heap,
+/// and the export's peak memory stays what it was with the pool.
+pub struct Reader {
+    requests: std::sync::mpsc::Sender<Request>,
+}
+
+struct Request {
+    chain_id: String,
+    after_seq: i64,
+    up_to: i64,
+    limit: u64,
+    reply: oneshot::Sender<Result<Vec<(i64, StoredEvent)>, StorageError>>,
+}
+
+impl Reader {
+    fn spawn(connection: Connection) -> Result<Self, DbErr> {
+        let (requests, inbox) = std::sync::mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("export-reader".to_owned())
+            // Ends when the export drops its end of the channel.
+            .spawn(move || {
+                for r in inbox {
+                    let page = read_page(&connection, &r.chain_id, r.after_seq, r.up_to, r.limit);
+                    let _ = r.reply.send(page);
+                }
+            })
+            .map_err(|e| DbErr::Custom(format!("starting the export's reader: {e}")))?;
+        Ok(Self { requests })
+    }
 }
 
 impl ChainPages {
@@ -45,7 +79,7 @@ impl ChainPages {
             // A second connection would see another, empty database.
             return Ok(Self::Pool(db.clone()));
         }
-        open_reader(&path).map(|c| Self::Sqlite(Some(c)))
+        Reader::spawn(open_reader(&path)?).map(Self::Sqlite)
     }
 
     /// Up to `limit` events of a chain after `after_seq`, at most `up_to`,
@@ -60,24 +94,23 @@ impl ChainPages {
         up_to: i64,
         limit: u64,
     ) -> Result<Vec<(i64, StoredEvent)>, StorageError> {
-        let connection = match self {
+        let reader = match self {
             Self::Pool(db) => {
                 return super::chain_page(db, chain_id, after_seq, up_to, limit).await;
             }
-            Self::Sqlite(connection) => connection,
+            Self::Sqlite(reader) => reader,
         };
-        let reader = connection
-            .take()
-            .ok_or_else(|| sqlite_error("an earlier page failed midway"))?;
-        let chain_id = chain_id.to_owned();
-        let (reader, page) = tokio::task::spawn_blocking(move || {
-            let page = read_page(&reader, &chain_id, after_seq, up_to, limit);
-            (reader, page)
-        })
-        .await
-        .map_err(|e| sqlite_error(&e.to_string()))?;
-        *connection = Some(reader);
-        page
+        let (reply, page) = oneshot::channel();
+        let request = Request {
+            chain_id: chain_id.to_owned(),
+            after_seq,
+            up_to,
+            limit,
+            reply,
+        };
+        let gone = || sqlite_error("the export's reader stopped");
+        reader.requests.send(request).map_err(|_| gone())?;
+        page.await.map_err(|_| gone())?
     }
 }
 
