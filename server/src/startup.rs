@@ -71,6 +71,7 @@ impl Application {
             write_rate_limit = settings.write_rate_limit,
             "nexxt-consent listening"
         );
+        let subject_reads = storage::SubjectReads::new(db.clone());
         let state = AppState {
             policies: web::Data::new(Policies(policies)),
             db: web::Data::new(db),
@@ -83,6 +84,7 @@ impl Application {
             pages: web::Data::new(templates::pages()?),
             write_limiter: web::Data::new(WriteLimiter::new(settings.write_rate_limit)),
             key_cache: web::Data::new(storage::KeyCache::default()),
+            subject_reads: web::Data::new(subject_reads),
             archive_cache: web::Data::new(storage::ArchiveCache::default()),
             trusted_proxies: web::Data::new(settings.trusted_proxies),
             own_origins: web::Data::new(OwnOrigins::of(listener.local_addr()?)),

@@ -1,11 +1,9 @@
 //! The proof that a caller holds a consent: a token this server signed for
 //! the id, whose id the ledger holds and has not seen withdrawn.
 
-use sea_orm::ConnectionTrait;
-
 use super::ConsentError;
 use crate::domain::{ConsentId, StoredEvent};
-use crate::storage::{self, KeyCache, SubjectState};
+use crate::storage::{KeyCache, SubjectReads, SubjectState};
 use crate::tokens::{self, ConsentClaims};
 
 /// A verified holder of one consent id on one site. Only [`authenticate`]
@@ -48,18 +46,21 @@ impl Holder {
 /// [`ConsentError::NotHolder`] for any of those failing, whichever it was;
 /// a storage error when the database cannot be read (never a pass).
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    reads: &SubjectReads,
     keys: &KeyCache,
     issuer: &str,
     token: &str,
 ) -> Result<Holder, ConsentError> {
     let kid = tokens::key_id(token).map_err(|_| ConsentError::NotHolder)?;
-    let key = keys.find(db, &kid).await?.ok_or(ConsentError::NotHolder)?;
+    let key = keys
+        .find(reads.db(), &kid)
+        .await?
+        .ok_or(ConsentError::NotHolder)?;
     let claims = tokens::verify(token, &key, issuer).map_err(|_| ConsentError::NotHolder)?;
     let consent_id = ConsentId::parse(&claims.sub).map_err(|_| ConsentError::NotHolder)?;
     // One query decides and serves: the events themselves, not only their
     // actions (each query is a round trip to the database's thread).
-    let events = storage::events_of(db, &claims.aud, &claims.sub).await?;
+    let events = reads.events_of(&claims.aud, &claims.sub).await?;
     match SubjectState::of_actions(events.iter().map(|e| e.action.as_str())) {
         SubjectState::Active => Ok(Holder {
             consent_id,

@@ -12,8 +12,9 @@
 //! # async fn run(db: &sea_orm::DatabaseConnection, token: &str,
 //! #     keys: &consent_server::storage::KeyCache,
 //! #     archive: &consent_server::storage::ArchiveCache) -> Result<(), consent_server::consents::ConsentError> {
-//! use consent_server::consents;
-//! let holder = consents::authenticate(db, keys, "nexxt-consent", token).await?;
+//! use consent_server::{consents, storage::SubjectReads};
+//! let reads = SubjectReads::new(db.clone());
+//! let holder = consents::authenticate(&reads, keys, "nexxt-consent", token).await?;
 //! let history = consents::history(db, archive, &holder).await?;
 //! assert_eq!(history.consent_id, holder.consent_id().to_string());
 //! # Ok(()) }

@@ -7,13 +7,12 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use sea_orm::DatabaseConnection;
 
 use super::CONSENT_COOKIE;
 use super::problem::ApiError;
 use super::state::Issuer;
 use crate::consents::{self, ConsentError, Holder};
-use crate::storage::KeyCache;
+use crate::storage::{KeyCache, SubjectReads};
 
 /// The verified holder named by the request's bearer token; 401 without one.
 pub struct ConsentBearer(pub Holder);
@@ -89,8 +88,8 @@ async fn holder_of(request: &HttpRequest, token: &str) -> Result<Holder, ApiErro
             "consent verification state is not registered"
         ))
     };
-    let db = request
-        .app_data::<web::Data<DatabaseConnection>>()
+    let reads = request
+        .app_data::<web::Data<SubjectReads>>()
         .ok_or_else(missing)?;
     let keys = request
         .app_data::<web::Data<KeyCache>>()
@@ -98,7 +97,7 @@ async fn holder_of(request: &HttpRequest, token: &str) -> Result<Holder, ApiErro
     let issuer = request
         .app_data::<web::Data<Issuer>>()
         .ok_or_else(missing)?;
-    consents::authenticate(db.get_ref(), keys, &issuer.0, token)
+    consents::authenticate(reads.get_ref(), keys, &issuer.0, token)
         .await
         .map_err(ApiError::from)
 }

@@ -9,7 +9,7 @@ use crate::client_ip::TrustedProxies;
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
 use crate::rate_limit::WriteLimiter;
-use crate::storage::{ArchiveCache, KeyCache};
+use crate::storage::{ArchiveCache, KeyCache, SubjectReads};
 use crate::templates::{Pages, Scripts};
 use crate::tokens::SigningKey;
 
@@ -55,6 +55,7 @@ pub struct AppState {
     pub pages: web::Data<Pages>,
     pub write_limiter: web::Data<WriteLimiter>,
     pub key_cache: web::Data<KeyCache>,
+    pub subject_reads: web::Data<SubjectReads>,
     pub archive_cache: web::Data<ArchiveCache>,
     pub trusted_proxies: web::Data<TrustedProxies>,
     pub own_origins: web::Data<OwnOrigins>,
@@ -74,6 +75,7 @@ impl AppState {
             .app_data(self.pages.clone())
             .app_data(self.write_limiter.clone())
             .app_data(self.key_cache.clone())
+            .app_data(self.subject_reads.clone())
             .app_data(self.archive_cache.clone())
             .app_data(self.trusted_proxies.clone())
             .app_data(self.own_origins.clone());

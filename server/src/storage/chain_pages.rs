@@ -10,16 +10,13 @@
 //! SQLite's own buffers, decoding each cell once by its position in the
 //! field table.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use rusqlite::Connection;
+use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::oneshot;
 
 use super::StorageError;
-use crate::domain::{Cell, FIELDS, Kind, StoredEvent};
+use super::sqlite_file::{SqliteFile, read_events, select_events, sqlite_error};
+use crate::domain::StoredEvent;
 
 /// Pages of chain events in chain order.
 pub enum ChainPages {
@@ -67,19 +64,10 @@ impl ChainPages {
     /// # Errors
     /// When the SQLite file cannot be opened a second time.
     pub fn open(db: &DatabaseConnection) -> Result<Self, DbErr> {
-        if db.get_database_backend() != DbBackend::Sqlite {
-            return Ok(Self::Pool(db.clone()));
+        match SqliteFile::of(db) {
+            Some(file) => Reader::spawn(file.open()?).map(Self::Sqlite),
+            None => Ok(Self::Pool(db.clone())),
         }
-        let path = db
-            .get_sqlite_connection_pool()
-            .connect_options()
-            .get_filename()
-            .to_owned();
-        if path == Path::new(":memory:") {
-            // A second connection would see another, empty database.
-            return Ok(Self::Pool(db.clone()));
-        }
-        Reader::spawn(open_reader(&path)?).map(Self::Sqlite)
     }
 
     /// Up to `limit` events of a chain after `after_seq`, at most `up_to`,
@@ -114,43 +102,6 @@ impl ChainPages {
     }
 }
 
-fn open_reader(path: &PathBuf) -> Result<Connection, DbErr> {
-    // Read-write without create: a read-only connection cannot open a WAL
-    // database whose `-shm` file is gone (the server stopped). It only
-    // ever reads (`query_only`).
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = Connection::open_with_flags(path, flags)
-        .and_then(|c| {
-            c.busy_timeout(Duration::from_secs(10))?;
-            c.pragma_update(None, "query_only", true)?;
-            Ok(c)
-        })
-        .map_err(|e| DbErr::Custom(format!("opening SQLite to read: {e}")))?;
-    Ok(connection)
-}
-
-fn sqlite_error(reason: &str) -> StorageError {
-    StorageError::Db(DbErr::Custom(format!("reading SQLite: {reason}")))
-}
-
-/// Where the page query has `seq`: after the row id, at its place in the
-/// field table.
-fn seq_column() -> usize {
-    1 + FIELDS
-        .iter()
-        .position(|f| f.name == "seq")
-        .expect("the field table has `seq`")
-}
-
-/// The page query: the row id, then the field table's columns in order.
-fn page_sql() -> String {
-    let columns: Vec<String> = FIELDS.iter().map(|f| format!("\"{}\"", f.name)).collect();
-    format!(
-        r#"SELECT "id", {} FROM "consent_events" WHERE "chain_id" = ?1 AND "seq" > ?2 AND "seq" <= ?3 ORDER BY "seq" LIMIT ?4"#,
-        columns.join(", ")
-    )
-}
-
 fn read_page(
     connection: &Connection,
     chain_id: &str,
@@ -158,52 +109,13 @@ fn read_page(
     up_to: i64,
     limit: u64,
 ) -> Result<Vec<(i64, StoredEvent)>, StorageError> {
-    let db = |e: rusqlite::Error| sqlite_error(&e.to_string());
-    let mut statement = connection.prepare_cached(&page_sql()).map_err(db)?;
+    let sql = select_events(
+        r#"WHERE "chain_id" = ?1 AND "seq" > ?2 AND "seq" <= ?3 ORDER BY "seq" LIMIT ?4"#,
+    );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut rows = statement
-        .query(rusqlite::params![chain_id, after_seq, up_to, limit])
-        .map_err(db)?;
-    let seq_column = seq_column();
-    let mut page = Vec::new();
-    while let Some(row) = rows.next().map_err(db)? {
-        let id: i64 = row.get(0).map_err(db)?;
-        let seq = row.get::<_, i64>(seq_column).ok();
-        let corrupt = |reason: String| StorageError::Corrupt { id, seq, reason };
-        let mut column = 0;
-        let mut failed = None;
-        let event = StoredEvent::from_cells(|field| {
-            column += 1;
-            match row.get_ref(column) {
-                Ok(value) => cell(field.kind, value).unwrap_or_else(|reason| {
-                    failed.get_or_insert(format!("`{}` {reason}", field.name));
-                    Cell::Absent
-                }),
-                Err(e) => {
-                    failed.get_or_insert(e.to_string());
-                    Cell::Absent
-                }
-            }
-        });
-        if let Some(reason) = failed {
-            return Err(corrupt(reason));
-        }
-        page.push((id, event.map_err(|e| corrupt(e.to_string()))?));
-    }
-    Ok(page)
-}
-
-/// A stored value as the cell of a field of `kind`, borrowing its text.
-fn cell(kind: Kind, value: ValueRef<'_>) -> Result<Cell<'_>, &'static str> {
-    Ok(match (value, kind) {
-        (ValueRef::Null, _) => Cell::Absent,
-        (ValueRef::Integer(n), Kind::Int) => Cell::Int(n),
-        (ValueRef::Integer(n @ (0 | 1)), Kind::Bool) => Cell::Bool(n == 1),
-        (ValueRef::Text(bytes), Kind::Text) => Cell::Text(
-            std::str::from_utf8(bytes)
-                .map_err(|_| "is not UTF-8")?
-                .into(),
-        ),
-        _ => return Err("has the wrong storage type"),
-    })
+    read_events(
+        connection,
+        &sql,
+        rusqlite::params![chain_id, after_seq, up_to, limit],
+    )
 }

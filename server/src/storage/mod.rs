@@ -14,6 +14,8 @@ mod key_cache;
 mod keys;
 mod policies;
 mod scratch;
+mod sqlite_file;
+mod subject_reads;
 mod subjects;
 
 pub use append::{Erasure, append_batch};
@@ -43,6 +45,7 @@ pub use policies::{
     find_archived_policy, policy_uses,
 };
 pub use scratch::{create_scratch, drop_scratch};
+pub use subject_reads::SubjectReads;
 pub use subjects::{SubjectState, subject_state};
 
 /// A database failure, or a row that no longer decodes.
