@@ -4,8 +4,8 @@
 //! (`event_fields!` below) names every field once, with its type and
 //! whether the hash covers it; the storage row, the canonical hash input,
 //! the NDJSON and CSV export lines and the API's JSON are all derived from
-//! it. A new field is a member of the struct and a line of the table (the
-//! compiler asks for the second), plus a migration.
+//! it. A new field is a member of the struct and a line of the table, plus
+//! a migration; a test fails when the struct has a field the table lacks.
 
 mod fields;
 #[macro_use]
@@ -191,5 +191,62 @@ impl StoredEvent {
             .filter(|(_, on)| **on)
             .map(|(id, _)| id.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FIELDS, StoredEvent};
+
+    /// Every leaf of a `StoredEvent` (`seal.salt`), read from its `Debug`:
+    /// a field is a name after `{ ` or `, `; it is a part (not a leaf) when
+    /// its value is a struct with named fields.
+    fn leaf_paths(debug: &str) -> Vec<String> {
+        let mut parts: Vec<(&str, usize)> = Vec::new();
+        let mut depth = 0;
+        let mut leaves = Vec::new();
+        for (i, c) in debug.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    parts.retain(|(_, opened)| *opened <= depth);
+                }
+                _ => {}
+            }
+            let before = &debug[..i];
+            if !(before.ends_with("{ ") || before.ends_with(", ")) {
+                continue;
+            }
+            let Some((name, value)) = debug[i..].split_once(": ") else {
+                continue;
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                continue;
+            }
+            let mut words = value.split_whitespace();
+            let is_part = words
+                .next()
+                .is_some_and(|w| w.starts_with(char::is_uppercase))
+                && words.next() == Some("{");
+            if is_part {
+                parts.push((name, depth + 1));
+            } else {
+                let mut path: Vec<&str> = parts.iter().map(|(p, _)| *p).collect();
+                path.push(name);
+                leaves.push(path.join("."));
+            }
+        }
+        leaves
+    }
+
+    #[test]
+    fn every_field_of_the_struct_is_in_the_table_once() {
+        let mut leaves = leaf_paths(&format!("{:?}", StoredEvent::default()));
+        assert!(leaves.contains(&"seal.salt".to_owned()), "{leaves:?}");
+        let mut table: Vec<String> = FIELDS.iter().map(|f| f.path.replace(' ', "")).collect();
+        leaves.sort();
+        table.sort();
+        assert_eq!(leaves, table);
     }
 }

@@ -298,7 +298,7 @@ mod csv_tests {
     #[test]
     fn the_columns_are_those_exports_have_always_had() {
         assert_eq!(
-            columns(),
+            columns().as_slice(),
             [
                 "type",
                 "chain_id",
@@ -324,6 +324,7 @@ mod csv_tests {
                 "token",
                 "document",
             ]
+            .as_slice()
         );
     }
 

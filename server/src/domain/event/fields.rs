@@ -28,6 +28,8 @@ pub enum Kind {
 pub struct Field {
     /// Its name: the storage column, the JSON key and the CSV header.
     pub name: &'static str,
+    /// Where it is in a `StoredEvent` (`seal.salt`).
+    pub path: &'static str,
     pub kind: Kind,
     /// Whether the event hash covers it (in table order).
     pub hashed: bool,

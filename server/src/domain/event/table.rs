@@ -26,6 +26,7 @@ macro_rules! event_fields {
         /// Every field of an event, in table order.
         pub const FIELDS: &[Field] = &[$(Field {
             name: stringify!($name),
+            path: stringify!($($path).+),
             kind: <$ty as FieldValue>::KIND,
             hashed: event_fields!(@hashed $($hashed)?),
             optional: <$ty as FieldValue>::OPTIONAL,
