@@ -81,10 +81,13 @@ async fn banner_meets_wcag_aa_on_both_layers(engine: Engine) {
         .execute_async(
             // Observed until the banner's stylesheet has loaded and two
             // frames more have painted: a shift caused by late CSS counts.
-            "const done = arguments[0]; let sum = 0; \
-             new PerformanceObserver((list) => list.getEntries().forEach((e) => sum += e.value)) \
+            // What moved is returned too, so that a failure names it.
+            "const done = arguments[0]; let sum = 0; const moved = []; \
+             new PerformanceObserver((list) => list.getEntries().forEach((e) => { sum += e.value; \
+               (e.sources || []).forEach((s) => moved.push((s.node ? (s.node.id || s.node.nodeName) : '?') + ' ' + \
+                 JSON.stringify([s.previousRect.y, s.previousRect.height, s.currentRect.y, s.currentRect.height]))); })) \
                .observe({ type: 'layout-shift', buffered: true }); \
-             const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done(sum), 50))); \
+             const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done([sum, moved]), 50))); \
              const wait = () => { const css = document.getElementById('nx-css'); \
                if (css && css.sheet) frames(); else setTimeout(wait, 10); }; \
              wait();",
@@ -93,8 +96,9 @@ async fn banner_meets_wcag_aa_on_both_layers(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(
-        shift, 0.0,
-        "no layout shift (buffered layout-shift entries)"
+        shift[0], 0.0,
+        "no layout shift (buffered layout-shift entries); moved: {}",
+        shift[1]
     );
     b.click("#nx-consent button[data-a=settings]").await;
     b.js("document.querySelectorAll('#nx-consent details').forEach((d) => d.open = true)")
