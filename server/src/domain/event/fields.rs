@@ -60,10 +60,9 @@ impl<'a> Cell<'a> {
     /// The text form: what the hash and a CSV cell hold; `None` when absent.
     pub fn text(&self) -> Option<Cow<'_, str>> {
         match self {
-            Self::Absent => None,
             Self::Text(text) => Some(Cow::Borrowed(text)),
-            Self::Int(n) => Some(Cow::Owned(n.to_string())),
-            Self::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            // The other cells own no text: a copy of them costs nothing.
+            other => other.clone().into_text(),
         }
     }
 }
