@@ -80,7 +80,11 @@ async fn seed(n: usize, dir: &Path) -> anyhow::Result<()> {
     storage::migrate(&db).await?;
     let key = SigningKey::load_or_generate(dir)?;
     storage::upsert_key(&db, key.public(), &consent_server::clock::now()).await?;
-    let writer = LedgerWriter::start(db.clone(), Metrics::default()).await?;
+    let writer = LedgerWriter::start(
+        storage::connect_writer(&db_url(dir)).await?,
+        Metrics::default(),
+    )
+    .await?;
     // Many appends in flight at once, as under real load: group commit.
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..64 {

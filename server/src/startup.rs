@@ -59,8 +59,8 @@ impl Application {
             policies.clone(),
             settings.checkpoint_interval > 0,
         );
-        let writer_db = storage::connect_writer(&settings.database.url).await?;
-        let writer = LedgerWriter::start(writer_db, metrics.clone()).await?;
+        let writer_store = storage::connect_writer(&settings.database.url).await?;
+        let writer = LedgerWriter::start(writer_store, metrics.clone()).await?;
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("while binding {} (set --bind)", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -43,8 +43,8 @@ impl ConsentsCommand {
         let policies = policies::PolicySet::load(policies.as_deref())?;
         let (db, settings) = super::open(database).await?;
         let metrics = Metrics::default();
-        let writer_db = crate::storage::connect_writer(&settings.url).await?;
-        let writer = LedgerWriter::start(writer_db, metrics.clone()).await?;
+        let writer_store = crate::storage::connect_writer(&settings.url).await?;
+        let writer = LedgerWriter::start(writer_store, metrics.clone()).await?;
         let ctx = Context {
             writer: &writer,
             policies: &policies,

@@ -1,10 +1,12 @@
-//! The one task per process that appends to this process's chain.
+//! The one writer per process that appends to this process's chain: a
+//! thread of its own on SQLite, a task on PostgreSQL.
 //!
-//! Requests queue on a channel; the task takes everything waiting (up to
+//! Requests queue on a channel; the writer takes everything waiting (up to
 //! `MAX_BATCH`), chains it in order, stores it together with the new chain
 //! head in one atomic round trip, and only then answers each caller. One
 //! commit (one fsync) serves a whole batch, so throughput grows with load.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -13,9 +15,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{GENESIS_HASH, canonical};
 use crate::clock::LedgerTime;
-use crate::domain::{ChainPosition, EventDraft, PersonalSeal, StoredEvent};
+use crate::domain::{ChainPosition, ConsentId, EventDraft, PersonalSeal, StoredEvent};
 use crate::metrics::Metrics;
-use crate::storage::{self, ChainHead};
+use crate::storage::{self, ChainHead, SqliteAppender, WriterStore};
 
 const MAX_BATCH: usize = 512;
 const QUEUE: usize = 8192;
@@ -45,22 +47,36 @@ struct Job {
 }
 
 impl LedgerWriter {
-    /// Opens a new chain for this process and starts the writer task.
+    /// Opens a new chain for this process in `store` and starts the
+    /// writer: on SQLite a thread of its own, elsewhere a task.
     ///
     /// # Errors
     /// When the chain cannot be created in the database.
-    pub async fn start(db: DatabaseConnection, metrics: Metrics) -> anyhow::Result<Self> {
+    pub async fn start(store: WriterStore, metrics: Metrics) -> anyhow::Result<Self> {
         let head = ChainHead {
             chain_id: uuid::Uuid::new_v4().to_string(),
             seq: 0,
             hash: GENESIS_HASH.to_owned(),
         };
-        storage::create_chain(&db, &head, &crate::clock::now())
-            .await
-            .context("while creating this process's ledger chain")?;
-        tracing::info!(chain_id = %head.chain_id, "ledger chain opened");
+        let created_at = crate::clock::now();
         let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, head, queue, metrics));
+        match store {
+            WriterStore::Sqlite(appender) => {
+                appender
+                    .create_chain(&head, &created_at)
+                    .context("while creating this process's ledger chain")?;
+                std::thread::Builder::new()
+                    .name("ledger-writer".into())
+                    .spawn(move || run_on_sqlite(appender, head, queue, &metrics))
+                    .context("while starting the ledger writer's thread")?;
+            }
+            WriterStore::Pool(db) => {
+                storage::create_chain(&db, &head, &created_at)
+                    .await
+                    .context("while creating this process's ledger chain")?;
+                tokio::spawn(run_on_pool(db, head, queue, metrics));
+            }
+        }
         Ok(Self { jobs })
     }
 
@@ -83,7 +99,37 @@ impl LedgerWriter {
     }
 }
 
-async fn run(
+/// The writer's loop on SQLite: blocking, on its own thread, so a batch
+/// never waits for a runtime's worker to be free.
+fn run_on_sqlite(
+    mut appender: SqliteAppender,
+    mut head: ChainHead,
+    mut queue: mpsc::Receiver<Job>,
+    metrics: &Metrics,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = queue.blocking_recv() {
+        take_waiting(first, &mut queue, &mut batch);
+        drop_repeated_erasures(&mut batch, |site, id| {
+            appender.is_withdrawn(site, id).map_err(|e| e.to_string())
+        });
+        if batch.is_empty() {
+            continue;
+        }
+        let (events, new_head) = chain(&head, batch.iter().map(|j| &j.draft));
+        let stored = appender.append_batch(&events, &new_head, &erasures_of(&batch, &events));
+        head = match stored {
+            Ok(()) => answer(&mut batch, events, new_head, metrics),
+            Err(error) => {
+                refuse(&mut batch, &error);
+                reload_head(head, appender.find_chain(&new_head.chain_id).ok())
+            }
+        };
+    }
+}
+
+/// The writer's loop on PostgreSQL: a task, its database I/O async.
+async fn run_on_pool(
     db: DatabaseConnection,
     mut head: ChainHead,
     mut queue: mpsc::Receiver<Job>,
@@ -91,29 +137,65 @@ async fn run(
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = queue.recv().await {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+        take_waiting(first, &mut queue, &mut batch);
+        let withdrawn = withdrawn_among(&db, &batch).await;
+        drop_repeated_erasures(&mut batch, |site, id| {
+            Ok(withdrawn.contains(&(site.to_owned(), id)))
+        });
+        if batch.is_empty() {
+            continue;
         }
-        drop_repeated_erasures(&db, &mut batch).await;
-        if !batch.is_empty() {
-            head = commit_batch(&db, head, &mut batch, &metrics).await;
+        let (events, new_head) = chain(&head, batch.iter().map(|j| &j.draft));
+        let erasures = erasures_of(&batch, &events);
+        let stored = storage::append_batch(&db, &events, &new_head, &erasures).await;
+        drop(erasures);
+        head = match stored {
+            Ok(()) => answer(&mut batch, events, new_head, &metrics),
+            Err(error) => {
+                refuse(&mut batch, &error);
+                let found = storage::find_chain(&db, &head.chain_id).await.ok();
+                reload_head(head, found)
+            }
+        };
+    }
+}
+
+/// `first` and everything waiting behind it, up to `MAX_BATCH`.
+fn take_waiting(first: Job, queue: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+    batch.push(first);
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
     }
+}
+
+/// The subjects of the batch's erasures that the ledger has withdrawn
+/// already. A failed look-up counts as not withdrawn (see below).
+async fn withdrawn_among(db: &DatabaseConnection, batch: &[Job]) -> HashSet<(String, ConsentId)> {
+    let mut withdrawn = HashSet::new();
+    for draft in batch.iter().map(|j| &j.draft).filter(|d| d.erasure) {
+        let state = storage::subject_state(db, &draft.site, &draft.consent_id.to_string()).await;
+        if state.is_ok_and(|s| s == storage::SubjectState::Withdrawn) {
+            withdrawn.insert((draft.site.clone(), draft.consent_id));
+        }
+    }
+    withdrawn
 }
 
 /// Answers erasures of a subject that is already withdrawn, or that an
 /// earlier job of the same batch withdraws, without appending them. The
 /// writer is this process's only appender, so two erasures racing through
 /// one instance leave exactly one withdrawal.
-async fn drop_repeated_erasures(db: &DatabaseConnection, batch: &mut Vec<Job>) {
+fn drop_repeated_erasures(
+    batch: &mut Vec<Job>,
+    mut is_withdrawn: impl FnMut(&str, ConsentId) -> Result<bool, String>,
+) {
     if !batch.iter().any(|j| j.draft.erasure) {
         return;
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut kept = Vec::with_capacity(batch.len());
     for job in batch.drain(..) {
         let d = &job.draft;
@@ -121,9 +203,7 @@ async fn drop_repeated_erasures(db: &DatabaseConnection, batch: &mut Vec<Job>) {
         // lost one is not.
         let repeated = d.erasure
             && (!seen.insert((d.site.clone(), d.consent_id))
-                || storage::subject_state(db, &d.site, &d.consent_id.to_string())
-                    .await
-                    .is_ok_and(|s| s == storage::SubjectState::Withdrawn));
+                || is_withdrawn(&d.site, d.consent_id).unwrap_or(false));
         if repeated {
             let _ = job.reply.send(Err(AppendError::AlreadyWithdrawn));
         } else {
@@ -133,65 +213,59 @@ async fn drop_repeated_erasures(db: &DatabaseConnection, batch: &mut Vec<Job>) {
     *batch = kept;
 }
 
-async fn commit_batch(
-    db: &DatabaseConnection,
-    head: ChainHead,
-    batch: &mut Vec<Job>,
-    metrics: &Metrics,
-) -> ChainHead {
-    let events = chain(&head, batch.iter().map(|j| &j.draft));
-    let last = events.last().expect("a batch is never empty");
-    let new_head = ChainHead {
-        chain_id: head.chain_id.clone(),
-        seq: last.position.seq,
-        hash: last.position.hash.clone(),
-    };
-    let erasures: Vec<storage::Erasure<'_>> = batch
+/// The subjects whose earlier events `events` redact, with the time.
+fn erasures_of<'e>(batch: &[Job], events: &'e [StoredEvent]) -> Vec<storage::Erasure<'e>> {
+    batch
         .iter()
-        .zip(&events)
+        .zip(events)
         .filter(|(job, _)| job.draft.erasure)
         .map(|(_, e)| storage::Erasure {
             site: &e.site,
             consent_id: e.consent_id,
             at: e.recorded_at,
         })
-        .collect();
-    let stored = storage::append_batch(db, &events, &new_head, &erasures).await;
-    drop(erasures);
-    match stored {
-        Ok(()) => {
-            for (job, event) in batch.drain(..).zip(events) {
-                metrics.observe_append(job.queued.elapsed());
-                let _ = job.reply.send(Ok(event));
-            }
-            new_head
-        }
-        Err(error) => {
-            tracing::error!(%error, events = batch.len(), "ledger batch failed");
-            for job in batch.drain(..) {
-                let _ = job.reply.send(Err(AppendError::Storage));
-            }
-            // The commit may have landed even though we saw an error (a lost
-            // connection after COMMIT): continue from what the database holds
-            // so the chain never forks.
-            reload_head(db, head).await
-        }
+        .collect()
+}
+
+/// Acknowledges a committed batch; the chain now ends at `new_head`.
+fn answer(
+    batch: &mut Vec<Job>,
+    events: Vec<StoredEvent>,
+    new_head: ChainHead,
+    metrics: &Metrics,
+) -> ChainHead {
+    for (job, event) in batch.drain(..).zip(events) {
+        metrics.observe_append(job.queued.elapsed());
+        let _ = job.reply.send(Ok(event));
+    }
+    new_head
+}
+
+/// Tells every caller of a failed batch that nothing was recorded.
+fn refuse(batch: &mut Vec<Job>, error: &dyn std::fmt::Display) {
+    tracing::error!(%error, events = batch.len(), "ledger batch failed");
+    for job in batch.drain(..) {
+        let _ = job.reply.send(Err(AppendError::Storage));
     }
 }
 
-async fn reload_head(db: &DatabaseConnection, stale: ChainHead) -> ChainHead {
-    match storage::find_chain(db, &stale.chain_id).await {
-        Ok(Some(head)) => head,
-        _ => stale,
-    }
+/// Where the chain goes on after a failed commit. The commit may have
+/// landed even though we saw an error (a lost connection after COMMIT):
+/// continue from what the database holds, so the chain never forks.
+fn reload_head(stale: ChainHead, found: Option<Option<ChainHead>>) -> ChainHead {
+    found.flatten().unwrap_or(stale)
 }
 
-/// Places drafts after `head`, in order, with salts, digests and hashes.
-fn chain<'a>(head: &ChainHead, drafts: impl Iterator<Item = &'a EventDraft>) -> Vec<StoredEvent> {
+/// Places drafts after `head`, in order, with salts, digests and hashes;
+/// with the head the chain has once they are stored.
+fn chain<'a>(
+    head: &ChainHead,
+    drafts: impl Iterator<Item = &'a EventDraft>,
+) -> (Vec<StoredEvent>, ChainHead) {
     let recorded_at = LedgerTime::now();
     let mut prev_hash = head.hash.clone();
     let mut seq = head.seq;
-    drafts
+    let events = drafts
         .map(|d| {
             seq += 1;
             let salt = random_salt();
@@ -224,7 +298,13 @@ fn chain<'a>(head: &ChainHead, drafts: impl Iterator<Item = &'a EventDraft>) -> 
             prev_hash.clone_from(&event.position.hash);
             event
         })
-        .collect()
+        .collect::<Vec<_>>();
+    let new_head = ChainHead {
+        chain_id: head.chain_id.clone(),
+        seq,
+        hash: prev_hash,
+    };
+    (events, new_head)
 }
 
 fn random_salt() -> String {

@@ -1,21 +1,15 @@
-//! Appending a batch of chained events and the chain's new head: one atomic
-//! unit of work in one round trip to the database.
+//! Appending a batch of chained events and the chain's new head to
+//! PostgreSQL: one atomic unit of work in one round trip. (SQLite's writer
+//! has a connection of its own: `sqlite_append`.)
 //!
 //! The writer used to spend four round trips on a batch (BEGIN, INSERT,
-//! UPDATE, COMMIT). On SQLite each is a hop to sqlx's connection thread and
-//! back, and under load every hop waited for a free core: profiled at 256
-//! connections, BEGIN alone took 1–2 ms of a 9 ms batch. The waits, not the
-//! work, bounded the ledger's throughput. One round trip keeps the atomicity
-//! (no event without its head, no head without its events) without them.
+//! UPDATE, COMMIT); under load every one of them waited for a free core.
+//! One round trip keeps the atomicity (no event without its head, no head
+//! without its events) without them.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryTrait, Statement, Values,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Values};
 
 use super::chains::ChainHead;
-use super::entities::ledger_chain;
 use super::events::insert;
 use crate::clock::LedgerTime;
 use crate::domain::{ConsentId, StoredEvent};
@@ -32,7 +26,7 @@ pub struct Erasure<'a> {
 /// The redaction of one subject's personal fields, with its three
 /// parameters (time, site, consent id) named by `p`. Events stored already
 /// redacted (the withdrawal itself) are left as they are.
-fn redaction(p: impl Fn(usize) -> String) -> String {
+pub(super) fn redaction(p: impl Fn(usize) -> String) -> String {
     format!(
         r#"UPDATE "consent_events" SET "url" = NULL, "ip_prefix" = NULL, "user_agent" = NULL, "personal_salt" = NULL, "redacted_at" = {} WHERE "site" = {} AND "consent_id" = {} AND "redacted_at" IS NULL"#,
         p(0),
@@ -43,8 +37,8 @@ fn redaction(p: impl Fn(usize) -> String) -> String {
 
 /// Inserts `events` exactly as given (the writer has chained them), moves
 /// their chain's head to `head` and redacts the subjects of `erasures`, all
-/// or nothing. The chain's row exists: the writer creates it before its
-/// first batch, and nothing deletes it.
+/// or nothing, in one PostgreSQL statement. The chain's row exists: the
+/// writer creates it before its first batch, and nothing deletes it.
 ///
 /// # Errors
 /// The database's error; then nothing of the batch is stored.
@@ -57,68 +51,33 @@ pub async fn append_batch(
     let backend = db.get_database_backend();
     let insert = backend.build(&insert(events));
     let mut values = insert.values.map_or_else(Vec::new, |v| v.0);
-    let sql = match backend {
-        DbBackend::Sqlite => {
-            let update = ledger_chain::Entity::update_many()
-                .col_expr(ledger_chain::Column::HeadSeq, Expr::value(head.seq))
-                .col_expr(ledger_chain::Column::HeadHash, Expr::value(&head.hash))
-                .filter(ledger_chain::Column::Id.eq(&head.chain_id))
-                .build(backend);
-            values.extend(update.values.map_or_else(Vec::new, |v| v.0));
-            let mut redactions = String::new();
-            for erasure in erasures {
-                redactions.push_str(&redaction(|_| "?".to_owned()));
-                redactions.push_str("; ");
-                values.extend(erasure_values(erasure));
-            }
-            // sqlx runs the statements of one query in order on the same
-            // connection, binding the `?` parameters across them.
-            format!(
-                "BEGIN IMMEDIATE; {}; {}; {redactions}COMMIT",
-                insert.sql, update.sql
-            )
-        }
-        _ => {
-            // A data-modifying CTE runs in the same statement, so in the same
-            // implicit transaction, as the UPDATE around it.
-            // The redactions are CTEs of the same statement. They see the
-            // table as it was before it: the new withdrawal, stored already
-            // redacted, needs nothing.
-            let mut ctes = format!("appended AS ({})", insert.sql);
-            for (i, erasure) in erasures.iter().enumerate() {
-                let n = values.len();
-                ctes.push_str(&format!(
-                    ", erased{i} AS ({})",
-                    redaction(|k| format!("${}", n + k + 1))
-                ));
-                values.extend(erasure_values(erasure));
-            }
-            let n = values.len();
-            values.extend([
-                head.seq.into(),
-                head.hash.clone().into(),
-                head.chain_id.clone().into(),
-            ]);
-            format!(
-                r#"WITH {ctes} UPDATE "ledger_chains" SET "head_seq" = ${}, "head_hash" = ${} WHERE "id" = ${}"#,
-                n + 1,
-                n + 2,
-                n + 3
-            )
-        }
-    };
-    let statement = Statement::from_sql_and_values(backend, sql, Values(values));
-    match db.execute(statement).await {
-        Ok(_) => Ok(()),
-        Err(error) => {
-            if backend == DbBackend::Sqlite {
-                // A statement that failed after BEGIN leaves the transaction
-                // open on this connection; end it before the next batch.
-                let _ = db.execute_unprepared("ROLLBACK").await;
-            }
-            Err(error)
-        }
+    // A data-modifying CTE runs in the same statement, so in the same
+    // implicit transaction, as the UPDATE around it. The redactions are
+    // CTEs of the same statement. They see the table as it was before it:
+    // the new withdrawal, stored already redacted, needs nothing.
+    let mut ctes = format!("appended AS ({})", insert.sql);
+    for (i, erasure) in erasures.iter().enumerate() {
+        let n = values.len();
+        ctes.push_str(&format!(
+            ", erased{i} AS ({})",
+            redaction(|k| format!("${}", n + k + 1))
+        ));
+        values.extend(erasure_values(erasure));
     }
+    let n = values.len();
+    values.extend([
+        head.seq.into(),
+        head.hash.clone().into(),
+        head.chain_id.clone().into(),
+    ]);
+    let sql = format!(
+        r#"WITH {ctes} UPDATE "ledger_chains" SET "head_seq" = ${}, "head_hash" = ${} WHERE "id" = ${}"#,
+        n + 1,
+        n + 2,
+        n + 3
+    );
+    let statement = Statement::from_sql_and_values(backend, sql, Values(values));
+    db.execute(statement).await.map(drop)
 }
 
 fn erasure_values(erasure: &Erasure<'_>) -> [sea_orm::Value; 3] {

@@ -1,8 +1,10 @@
 //! Opening the database named by a URL: SQLite or PostgreSQL, one code path.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::sqlite_append::SqliteAppender;
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, SqlxSqliteConnector};
@@ -19,16 +21,39 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     connect_pool(url, Role::Shared).await
 }
 
-/// A connection for the ledger writer alone. On SQLite that is one
-/// connection of its own with a larger page cache: the index pages a batch
-/// touches stay in memory, where a connection taken from the shared pool
-/// would first re-read what another connection's commit invalidated.
-/// PostgreSQL gets a small pool of its own, so readers never starve it.
+/// Where the ledger writer appends.
+pub enum WriterStore {
+    /// A SQLite ledger: a connection of the writer's own, used on the
+    /// writer's own thread.
+    Sqlite(SqliteAppender),
+    /// PostgreSQL: a small pool of the writer's own, so readers never
+    /// starve it.
+    Pool(DatabaseConnection),
+}
+
+/// The ledger writer's own store for `url`. On SQLite that is one
+/// connection with a larger page cache: the index pages a batch touches
+/// stay in memory, where a connection taken from the shared pool would
+/// first re-read what another connection's commit invalidated.
 ///
 /// # Errors
-/// When the database cannot be reached.
-pub async fn connect_writer(url: &str) -> anyhow::Result<DatabaseConnection> {
-    connect_pool(url, Role::Writer).await
+/// When the database cannot be reached, or `url` is an in-memory SQLite
+/// database (the writer's connection would see a database of its own).
+pub async fn connect_writer(url: &str) -> anyhow::Result<WriterStore> {
+    if url.starts_with("sqlite:") {
+        let options =
+            SqliteConnectOptions::from_str(url).context("while parsing the SQLite URL")?;
+        let path = options.get_filename();
+        anyhow::ensure!(
+            path != Path::new(":memory:"),
+            "the ledger needs a SQLite file, not an in-memory database: \
+             its writer and readers are connections of their own"
+        );
+        let appender = SqliteAppender::open(path)
+            .with_context(|| format!("while opening {} for the ledger writer", path.display()))?;
+        return Ok(WriterStore::Sqlite(appender));
+    }
+    Ok(WriterStore::Pool(connect_pool(url, Role::Writer).await?))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -38,12 +63,12 @@ enum Role {
 }
 
 async fn connect_pool(url: &str, role: Role) -> anyhow::Result<DatabaseConnection> {
-    let (sqlite_connections, postgres_connections) = match role {
-        Role::Shared => (8, 16),
-        Role::Writer => (1, 2),
+    let postgres_connections = match role {
+        Role::Shared => 16,
+        Role::Writer => 2,
     };
     if url.starts_with("sqlite:") {
-        let mut options = SqliteConnectOptions::from_str(url)
+        let options = SqliteConnectOptions::from_str(url)
             .context("while parsing the SQLite URL")?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -54,11 +79,8 @@ async fn connect_pool(url: &str, role: Role) -> anyhow::Result<DatabaseConnectio
             // row breaks a constraint); past 64 KiB SQLite spills it to a
             // temporary file, which a batch of consents always did.
             .pragma("temp_store", "memory");
-        if role == Role::Writer {
-            options = options.pragma("cache_size", "-65536");
-        }
         let pool = SqlitePoolOptions::new()
-            .max_connections(sqlite_connections)
+            .max_connections(8)
             .connect_with(options)
             .await
             .context("while opening the SQLite database")?;

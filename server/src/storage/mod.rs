@@ -14,6 +14,7 @@ mod key_cache;
 mod keys;
 mod policies;
 mod scratch;
+mod sqlite_append;
 mod sqlite_file;
 mod subject_reads;
 mod subjects;
@@ -30,7 +31,7 @@ pub use checkpoints::{
     CheckpointRow, checkpoints_between, insert_checkpoint, latest_checkpoint, purge_boundary,
     recent_checkpoints,
 };
-pub use connect::{connect, connect_writer, migrate};
+pub use connect::{WriterStore, connect, connect_writer, migrate};
 pub use events::{
     chain_page, chain_range, count_events, delete_through, events_of, first_seq_since, hash_at,
     max_seq, min_seq, orphan_chains, stats_page,
@@ -45,6 +46,7 @@ pub use policies::{
     find_archived_policy, policy_uses,
 };
 pub use scratch::{create_scratch, drop_scratch};
+pub use sqlite_append::SqliteAppender;
 pub use subject_reads::SubjectReads;
 pub use subjects::{SubjectState, subject_state};
 
