@@ -1,5 +1,5 @@
-//! One subject's events, read for every token-verified request: on SQLite
-//! on the request's own thread, elsewhere through the pool.
+//! One subject's events, read for every token-verified request, on
+//! connections of the request's own thread.
 //!
 //! Profiled under `GET /v1/consents/{id}`, 41% of the server's time went to
 //! waking sqlx's SQLite worker thread and switching to it and back: once
@@ -8,11 +8,21 @@
 //! connection of its own to the ledger file and runs it in place, with the
 //! statement prepared once. A WAL reader never waits for the writer, and
 //! it sees every commit acknowledged before the read began.
+//!
+//! On PostgreSQL the same switches came from the shared pool: a pooled
+//! connection's socket belongs to the runtime that opened it, so its
+//! answer woke that runtime's thread, which then woke the request's. Each
+//! server thread (its own runtime) now keeps a small pool of its own,
+//! opened lazily on that thread: the answer wakes the thread that waits.
 
 use std::cell::RefCell;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
 use rusqlite::Connection;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, SqlxPostgresConnector};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StorageError;
 use super::sqlite_file::{SqliteFile, read_events, select_events};
@@ -21,22 +31,51 @@ use crate::domain::StoredEvent;
 /// Reads of one subject's events.
 pub struct SubjectReads {
     db: DatabaseConnection,
-    file: Option<SqliteFile>,
+    own: Own,
+}
+
+/// What each thread opens for itself.
+enum Own {
+    Sqlite(SqliteFile),
+    /// The options of the shared pool, and which server's they are.
+    Postgres(u64, Box<PgConnectOptions>),
+    /// Neither (an in-memory database): the shared pool.
+    Nothing,
 }
 
 /// More than one ledger a thread is a test process; bound what it keeps.
 const KEPT_PER_THREAD: usize = 4;
+/// Connections of one thread's PostgreSQL pool: a thread runs one query
+/// at a time, and two cores keep few of them busy.
+const POSTGRES_PER_THREAD: u32 = 4;
 
 thread_local! {
     /// This thread's read connections, one a ledger file (a test process
     /// runs several servers).
     static CONNECTIONS: RefCell<Vec<(SqliteFile, Connection)>> = const { RefCell::new(Vec::new()) };
+    /// This thread's PostgreSQL pools, one a server (by its number).
+    static POOLS: RefCell<Vec<(u64, DatabaseConnection)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Numbers the servers of a process, to key the pools above.
+static SERVERS: AtomicU64 = AtomicU64::new(0);
 
 impl SubjectReads {
     pub fn new(db: DatabaseConnection) -> Self {
-        let file = SqliteFile::of(&db);
-        Self { db, file }
+        let own = match (db.get_database_backend(), SqliteFile::of(&db)) {
+            (_, Some(file)) => Own::Sqlite(file),
+            (DbBackend::Postgres, None) => Own::Postgres(
+                SERVERS.fetch_add(1, Ordering::Relaxed),
+                Box::new(
+                    db.get_postgres_connection_pool()
+                        .connect_options()
+                        .as_ref()
+                        .clone(),
+                ),
+            ),
+            _ => Own::Nothing,
+        };
+        Self { db, own }
     }
 
     /// The pool, for everything else a request reads.
@@ -54,8 +93,13 @@ impl SubjectReads {
         site: &str,
         consent_id: &str,
     ) -> Result<Vec<StoredEvent>, StorageError> {
-        let Some(file) = &self.file else {
-            return super::events_of(&self.db, site, consent_id).await;
+        let file = match &self.own {
+            Own::Sqlite(file) => file,
+            Own::Postgres(server, options) => {
+                let pool = thread_pool(*server, options);
+                return super::events_of(&pool, site, consent_id).await;
+            }
+            Own::Nothing => return super::events_of(&self.db, site, consent_id).await,
         };
         let sql = select_events(
             r#"WHERE "site" = ?1 AND "consent_id" = ?2 ORDER BY "recorded_at", "id""#,
@@ -75,4 +119,24 @@ impl SubjectReads {
             Ok(events.into_iter().map(|(_, e)| e).collect())
         })
     }
+}
+
+/// This thread's pool for `server`, opened (lazily: no connection yet) on
+/// first use. Cloning it out lets the query run without the borrow.
+fn thread_pool(server: u64, options: &PgConnectOptions) -> DatabaseConnection {
+    POOLS.with_borrow_mut(|pools| {
+        if let Some((_, pool)) = pools.iter().find(|(s, _)| *s == server) {
+            return pool.clone();
+        }
+        if pools.len() == KEPT_PER_THREAD {
+            pools.remove(0);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_PER_THREAD)
+            .idle_timeout(Duration::from_secs(60))
+            .connect_lazy_with(options.clone());
+        let pool = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+        pools.push((server, pool.clone()));
+        pool
+    })
 }
