@@ -6,8 +6,8 @@
 //! boxed into sea-query's and then sqlx's own, and handed to sqlx's worker
 //! thread and back: a profile of writes at peak had the writer's tokio
 //! task and that worker thread at a third of the server's time between
-//! them, much of it waking each other. Here one thread chains, binds each
-//! cell straight from the event and commits.
+//! them. Here one thread chains, binds each cell straight from the event
+//! and commits.
 
 use std::path::Path;
 use std::time::Duration;
