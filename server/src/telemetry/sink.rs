@@ -1,12 +1,15 @@
-//! Where log lines go: a buffer that a thread of its own writes out every
-//! few milliseconds, so that logging a line never wakes a thread.
+//! Where log lines go: a buffer that a thread of its own writes out, woken
+//! by the first line after a quiet spell and otherwise at most every few
+//! milliseconds, so that a busy server does not wake a thread per line.
 //!
 //! Through `tracing-appender` every line was a message on a channel whose
 //! receiving thread, idle between lines, had to be woken for each: under
 //! write load that thread's context switches, and the requests' threads
-//! waking it, were 5–10% of the server's CPU. Here a line is appended to
-//! a shared buffer under a lock; the writer wakes on a timer (or early,
-//! when the buffer holds a lot), takes everything and writes it in one go.
+//! waking it, were 5–10% of the server's CPU. Here a line is appended to a
+//! shared buffer under a lock. An idle writer is woken at once, so a quiet
+//! server's lines are out as soon as they are logged (a killed process
+//! loses none of them); after a large write the writer lets lines gather
+//! for `FLUSH_EVERY` (less when the buffer fills) and takes them together.
 //! Nothing is dropped: when the buffer is full, logging waits for it to
 //! drain, as a full bounded queue would.
 
@@ -17,8 +20,10 @@ use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 
-/// How long a line may wait before it is written.
+/// How long lines gather after a busy write.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
+/// Bytes in one write that count as busy: some twenty lines.
+const BUSY_AT: usize = 4 * 1024;
 /// Buffered bytes at which the writer is woken before its time.
 const WRITE_AT: usize = 64 * 1024;
 /// Buffered bytes at which logging waits for the writer.
@@ -38,7 +43,8 @@ pub struct SinkGuard {
 
 struct Shared {
     state: Mutex<State>,
-    /// The writer's wake-up: more than `WRITE_AT` buffered, or stopping.
+    /// The writer's wake-up: a line for an idle writer, more than
+    /// `WRITE_AT` buffered, or stopping.
     wake: Condvar,
     /// Logging threads waiting for a full buffer to drain.
     drained: Condvar,
@@ -47,6 +53,8 @@ struct Shared {
 #[derive(Default)]
 struct State {
     buffer: Vec<u8>,
+    /// The writer waits for a first line.
+    idle: bool,
     stopping: bool,
 }
 
@@ -82,19 +90,26 @@ impl Shared {
 
     fn run(&self, out: &mut impl Write) {
         let mut spare = Vec::new();
+        let mut busy = false;
         loop {
             let mut state = self.lock();
-            if state.buffer.len() < WRITE_AT && !state.stopping {
+            if busy && state.buffer.len() < WRITE_AT && !state.stopping {
                 state = self
                     .wake
                     .wait_timeout(state, FLUSH_EVERY)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
             }
+            while state.buffer.is_empty() && !state.stopping {
+                state.idle = true;
+                state = self.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+            state.idle = false;
             std::mem::swap(&mut state.buffer, &mut spare);
             let stopping = state.stopping;
             drop(state);
             self.drained.notify_all();
+            busy = spare.len() >= BUSY_AT;
             if !spare.is_empty() {
                 // Where stderr is gone there is nowhere left to say so.
                 let _ = out.write_all(&spare).and_then(|()| out.flush());
@@ -113,7 +128,8 @@ impl Shared {
             state = self.drained.wait(state).unwrap_or_else(|e| e.into_inner());
         }
         state.buffer.extend_from_slice(line);
-        if state.buffer.len() >= WRITE_AT {
+        if state.idle || state.buffer.len() >= WRITE_AT {
+            state.idle = false;
             self.wake.notify_one();
         }
     }
