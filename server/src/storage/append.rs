@@ -7,12 +7,11 @@
 //! One round trip keeps the atomicity (no event without its head, no head
 //! without its events) without them.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Values};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use super::chains::ChainHead;
-use super::events::insert;
 use crate::clock::LedgerTime;
-use crate::domain::{ConsentId, StoredEvent};
+use crate::domain::{Cell, ConsentId, FIELDS, Kind, StoredEvent};
 
 /// A subject whose earlier events the batch redacts (a withdrawal with
 /// erasure among its events).
@@ -40,6 +39,11 @@ pub(super) fn redaction(p: impl Fn(usize) -> String) -> String {
 /// or nothing, in one PostgreSQL statement. The chain's row exists: the
 /// writer creates it before its first batch, and nothing deletes it.
 ///
+/// The statement has one shape for every batch: each column travels as
+/// one array (`UNNEST`), so PostgreSQL parses and plans it once a
+/// connection, where a multi-row `VALUES` list was a new statement, with
+/// 21 parameters an event, for every batch size.
+///
 /// # Errors
 /// The database's error; then nothing of the batch is stored.
 pub async fn append_batch(
@@ -48,42 +52,123 @@ pub async fn append_batch(
     head: &ChainHead,
     erasures: &[Erasure<'_>],
 ) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let insert = backend.build(&insert(events));
-    let mut values = insert.values.map_or_else(Vec::new, |v| v.0);
-    // A data-modifying CTE runs in the same statement, so in the same
-    // implicit transaction, as the UPDATE around it. The redactions are
-    // CTEs of the same statement. They see the table as it was before it:
-    // the new withdrawal, stored already redacted, needs nothing.
-    let mut ctes = format!("appended AS ({})", insert.sql);
-    for (i, erasure) in erasures.iter().enumerate() {
-        let n = values.len();
-        ctes.push_str(&format!(
-            ", erased{i} AS ({})",
-            redaction(|k| format!("${}", n + k + 1))
-        ));
-        values.extend(erasure_values(erasure));
+    let mut query = sqlx::query(statement(!erasures.is_empty()));
+    let mut columns: Vec<Column> = FIELDS
+        .iter()
+        .map(|f| Column::of(f.kind, events.len()))
+        .collect();
+    for event in events {
+        let mut column = columns.iter_mut();
+        event.for_each_cell(|_, cell| {
+            column.next().expect("one column a field").push(cell);
+        });
     }
-    let n = values.len();
-    values.extend([
-        head.seq.into(),
-        head.hash.clone().into(),
-        head.chain_id.clone().into(),
-    ]);
-    let sql = format!(
-        r#"WITH {ctes} UPDATE "ledger_chains" SET "head_seq" = ${}, "head_hash" = ${} WHERE "id" = ${}"#,
-        n + 1,
-        n + 2,
-        n + 3
-    );
-    let statement = Statement::from_sql_and_values(backend, sql, Values(values));
-    db.execute(statement).await.map(drop)
+    for column in columns {
+        query = match column {
+            Column::Text(values) => query.bind(values),
+            Column::Int(values) => query.bind(values),
+            Column::Bool(values) => query.bind(values),
+        };
+    }
+    if !erasures.is_empty() {
+        let at: Vec<String> = erasures.iter().map(|e| e.at.to_string()).collect();
+        let sites: Vec<&str> = erasures.iter().map(|e| e.site).collect();
+        let ids: Vec<String> = erasures.iter().map(|e| e.consent_id.to_string()).collect();
+        query = query.bind(at).bind(sites).bind(ids);
+    }
+    query
+        .bind(head.seq)
+        .bind(&head.hash)
+        .bind(&head.chain_id)
+        .execute(db.get_postgres_connection_pool())
+        .await
+        .map(drop)
+        .map_err(|e| DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)))
 }
 
-fn erasure_values(erasure: &Erasure<'_>) -> [sea_orm::Value; 3] {
-    [
-        erasure.at.to_string().into(),
-        erasure.site.to_owned().into(),
-        erasure.consent_id.to_string().into(),
-    ]
+/// One column of a batch, in the type of its array parameter.
+enum Column<'a> {
+    Text(Vec<Option<std::borrow::Cow<'a, str>>>),
+    Int(Vec<Option<i64>>),
+    Bool(Vec<Option<bool>>),
+}
+
+impl<'a> Column<'a> {
+    fn of(kind: Kind, capacity: usize) -> Self {
+        match kind {
+            Kind::Text => Self::Text(Vec::with_capacity(capacity)),
+            Kind::Int => Self::Int(Vec::with_capacity(capacity)),
+            Kind::Bool => Self::Bool(Vec::with_capacity(capacity)),
+        }
+    }
+
+    fn push(&mut self, cell: Cell<'a>) {
+        match (self, cell) {
+            (Self::Text(v), Cell::Text(t)) => v.push(Some(t)),
+            (Self::Int(v), Cell::Int(n)) => v.push(Some(n)),
+            (Self::Bool(v), Cell::Bool(b)) => v.push(Some(b)),
+            (Self::Text(v), _) => v.push(None),
+            (Self::Int(v), _) => v.push(None),
+            (Self::Bool(v), _) => v.push(None),
+        }
+    }
+}
+
+/// The batch statement: the events' columns as `$1`… in table order, then
+/// (`with_erasures`) the erasures' times, sites and consent ids, then the
+/// new head. Two shapes, not one: a prepared statement's generic plan for
+/// the redaction does not know that its arrays are empty and scans the
+/// table (measured: writes at half the rate).
+fn statement(with_erasures: bool) -> &'static str {
+    static PLAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static ERASING: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let build = || {
+        let names: Vec<String> = FIELDS.iter().map(|f| format!("\"{}\"", f.name)).collect();
+        let arrays: Vec<String> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let kind = match f.kind {
+                    Kind::Text => "text",
+                    Kind::Int => "bigint",
+                    Kind::Bool => "boolean",
+                };
+                format!("${}::{kind}[]", i + 1)
+            })
+            .collect();
+        let mut next = FIELDS.len() + 1;
+        let mut ctes = format!(
+            r#"appended AS (INSERT INTO "consent_events" ({}) SELECT * FROM UNNEST({}))"#,
+            names.join(", "),
+            arrays.join(", ")
+        );
+        if with_erasures {
+            // The redaction sees the table as it was before the statement:
+            // the new withdrawal, stored already redacted, needs nothing.
+            ctes.push_str(&format!(", erased AS ({})", redaction_of_each(next)));
+            next += 3;
+        }
+        format!(
+            r#"WITH {ctes} UPDATE "ledger_chains" SET "head_seq" = ${}, "head_hash" = ${} WHERE "id" = ${}"#,
+            next,
+            next + 1,
+            next + 2
+        )
+    };
+    if with_erasures {
+        ERASING.get_or_init(build)
+    } else {
+        PLAIN.get_or_init(build)
+    }
+}
+
+/// The redaction of every subject in the arrays `$first` (times),
+/// `$first + 1` (sites) and `$first + 2` (consent ids).
+fn redaction_of_each(first: usize) -> String {
+    format!(
+        r#"UPDATE "consent_events" AS c SET "url" = NULL, "ip_prefix" = NULL, "user_agent" = NULL, "personal_salt" = NULL, "redacted_at" = e.at FROM UNNEST(${}::text[], ${}::text[], ${}::text[]) AS e(at, site, consent_id) WHERE c."site" = e.site AND c."consent_id" = e.consent_id AND c."redacted_at" IS NULL"#,
+        first,
+        first + 1,
+        first + 2
+    )
 }

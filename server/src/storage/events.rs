@@ -1,9 +1,9 @@
 //! Rows of the consent ledger.
 
-use sea_orm::sea_query::{Alias, Expr, InsertStatement, Query};
+use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, Select, Value,
+    QueryOrder, QueryResult, QuerySelect, Select,
 };
 
 use super::StorageError;
@@ -212,31 +212,6 @@ fn select() -> Select<Entity> {
         Entity::find().select_only().column(Column::Id),
         |query, field| query.expr(Expr::col(Alias::new(field.name))),
     )
-}
-
-/// An INSERT of `events`, every column of the field table.
-pub(super) fn insert(events: &[StoredEvent]) -> InsertStatement {
-    let mut insert = Query::insert();
-    insert
-        .into_table(Entity)
-        .columns(FIELDS.iter().map(|f| Alias::new(f.name)));
-    for event in events {
-        let mut values = Vec::with_capacity(FIELDS.len());
-        event.for_each_cell(|field, cell| values.push(value(field.kind, cell).into()));
-        insert.values_panic(values);
-    }
-    insert
-}
-
-fn value(kind: Kind, cell: Cell<'_>) -> Value {
-    match (cell, kind) {
-        (Cell::Text(text), _) => Value::String(Some(Box::new(text.into_owned()))),
-        (Cell::Int(n), _) => Value::BigInt(Some(n)),
-        (Cell::Bool(b), _) => Value::Bool(Some(b)),
-        (Cell::Absent, Kind::Text) => Value::String(None),
-        (Cell::Absent, Kind::Int) => Value::BigInt(None),
-        (Cell::Absent, Kind::Bool) => Value::Bool(None),
-    }
 }
 
 /// A stored event with its row id, or why the row does not decode (the
