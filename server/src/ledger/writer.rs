@@ -122,7 +122,8 @@ fn run_on_sqlite(
             Ok(()) => answer(&mut batch, events, new_head, metrics),
             Err(error) => {
                 refuse(&mut batch, &error);
-                reload_head(head, appender.find_chain(&new_head.chain_id).ok())
+                let found = appender.find_chain(&head.chain_id).ok();
+                reload_head(head, found)
             }
         };
     }

@@ -10,6 +10,7 @@
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::chains::ChainHead;
+use super::events::column_list;
 use crate::clock::LedgerTime;
 use crate::domain::{Cell, ConsentId, FIELDS, Kind, StoredEvent};
 
@@ -22,15 +23,14 @@ pub struct Erasure<'a> {
     pub at: LedgerTime,
 }
 
-/// The redaction of one subject's personal fields, with its three
-/// parameters (time, site, consent id) named by `p`. Events stored already
-/// redacted (the withdrawal itself) are left as they are.
-pub(super) fn redaction(p: impl Fn(usize) -> String) -> String {
+/// What an erasure clears: the subject's personal fields and their salt,
+/// stamped with the time `at`, in every event of `site` and `consent_id`
+/// not redacted yet (the withdrawal itself is stored redacted). `from` is
+/// where those three come from, when not from parameters. The one
+/// statement both backends run, with their own placeholders.
+pub(super) fn redaction(at: &str, from: &str, site: &str, consent_id: &str) -> String {
     format!(
-        r#"UPDATE "consent_events" SET "url" = NULL, "ip_prefix" = NULL, "user_agent" = NULL, "personal_salt" = NULL, "redacted_at" = {} WHERE "site" = {} AND "consent_id" = {} AND "redacted_at" IS NULL"#,
-        p(0),
-        p(1),
-        p(2)
+        r#"UPDATE "consent_events" AS c SET "url" = NULL, "ip_prefix" = NULL, "user_agent" = NULL, "personal_salt" = NULL, "redacted_at" = {at}{from} WHERE c."site" = {site} AND c."consent_id" = {consent_id} AND c."redacted_at" IS NULL"#
     )
 }
 
@@ -39,10 +39,11 @@ pub(super) fn redaction(p: impl Fn(usize) -> String) -> String {
 /// or nothing, in one PostgreSQL statement. The chain's row exists: the
 /// writer creates it before its first batch, and nothing deletes it.
 ///
-/// The statement has one shape for every batch: each column travels as
-/// one array (`UNNEST`), so PostgreSQL parses and plans it once a
-/// connection, where a multi-row `VALUES` list was a new statement, with
-/// 21 parameters an event, for every batch size.
+/// Each column travels as one array (`UNNEST`), so the statement has the
+/// same shape for every batch size (two: with and without erasures) and
+/// PostgreSQL parses and plans it once a connection, where a multi-row
+/// `VALUES` list was a new statement, with 21 parameters an event, for
+/// every batch size.
 ///
 /// # Errors
 /// The database's error; then nothing of the batch is stored.
@@ -123,7 +124,6 @@ fn statement(with_erasures: bool) -> &'static str {
     static PLAIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     static ERASING: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let build = || {
-        let names: Vec<String> = FIELDS.iter().map(|f| format!("\"{}\"", f.name)).collect();
         let arrays: Vec<String> = FIELDS
             .iter()
             .enumerate()
@@ -139,7 +139,7 @@ fn statement(with_erasures: bool) -> &'static str {
         let mut next = FIELDS.len() + 1;
         let mut ctes = format!(
             r#"appended AS (INSERT INTO "consent_events" ({}) SELECT * FROM UNNEST({}))"#,
-            names.join(", "),
+            column_list(),
             arrays.join(", ")
         );
         if with_erasures {
@@ -165,10 +165,10 @@ fn statement(with_erasures: bool) -> &'static str {
 /// The redaction of every subject in the arrays `$first` (times),
 /// `$first + 1` (sites) and `$first + 2` (consent ids).
 fn redaction_of_each(first: usize) -> String {
-    format!(
-        r#"UPDATE "consent_events" AS c SET "url" = NULL, "ip_prefix" = NULL, "user_agent" = NULL, "personal_salt" = NULL, "redacted_at" = e.at FROM UNNEST(${}::text[], ${}::text[], ${}::text[]) AS e(at, site, consent_id) WHERE c."site" = e.site AND c."consent_id" = e.consent_id AND c."redacted_at" IS NULL"#,
-        first,
+    let from = format!(
+        " FROM UNNEST(${first}::text[], ${}::text[], ${}::text[]) AS e(at, site, consent_id)",
         first + 1,
         first + 2
-    )
+    );
+    redaction("e.at", &from, "e.site", "e.consent_id")
 }

@@ -214,6 +214,12 @@ fn select() -> Select<Entity> {
     )
 }
 
+/// Every column of the field table, quoted, in table order: `"a", "b"`.
+pub(super) fn column_list() -> String {
+    let names: Vec<String> = FIELDS.iter().map(|f| format!("\"{}\"", f.name)).collect();
+    names.join(", ")
+}
+
 /// A stored event with its row id, or why the row does not decode (the
 /// query itself succeeded: the row is named, not the query failed).
 struct Row {

@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Statement, ToSql, params};
 
-use super::append::Erasure;
+use super::append::{Erasure, redaction};
 use super::chains::ChainHead;
+use super::events::column_list;
 use crate::domain::{Action, Cell, ConsentId, FIELDS, StoredEvent};
 
 /// The writer's connection to a SQLite ledger file.
@@ -44,11 +45,10 @@ impl SqliteAppender {
         // A batch keeps a statement journal; in memory, not a temporary file.
         connection.pragma_update(None, "temp_store", "memory")?;
         connection.pragma_update(None, "cache_size", -65_536)?;
-        let columns: Vec<String> = FIELDS.iter().map(|f| format!("\"{}\"", f.name)).collect();
         let slots: Vec<String> = (1..=FIELDS.len()).map(|i| format!("?{i}")).collect();
         let insert = format!(
             r#"INSERT INTO "consent_events" ({}) VALUES ({})"#,
-            columns.join(", "),
+            column_list(),
             slots.join(", ")
         );
         Ok(Self { connection, insert })
@@ -127,8 +127,7 @@ impl SqliteAppender {
             )?;
             move_head.execute(params![head.seq, head.hash, head.chain_id])?;
             if !erasures.is_empty() {
-                let mut redact = transaction
-                    .prepare_cached(&super::append::redaction(|k| format!("?{}", k + 1)))?;
+                let mut redact = transaction.prepare_cached(&redaction("?1", "", "?2", "?3"))?;
                 for erasure in erasures {
                     redact.execute(params![
                         erasure.at.to_string(),

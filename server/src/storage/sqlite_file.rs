@@ -55,10 +55,9 @@ pub(super) fn sqlite_error(reason: &str) -> StorageError {
 
 /// A query of events: the row id, then the field table's columns in order.
 pub(super) fn select_events(rest: &str) -> String {
-    let columns: Vec<String> = FIELDS.iter().map(|f| format!("\"{}\"", f.name)).collect();
     format!(
         r#"SELECT "id", {} FROM "consent_events" {rest}"#,
-        columns.join(", ")
+        super::events::column_list()
     )
 }
 
