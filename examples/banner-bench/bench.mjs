@@ -181,7 +181,8 @@ async function startConsentServer() {
 }
 
 /** The same demo page with a peer in place of our loader: deferred, as
- * its documentation says (it needs <body>), its tags marked its way. */
+ * its documentation says (it needs <body>), its tags marked its way; or,
+ * for `none`, with nothing in its place (the floor). */
 async function startPeerPage(oursOrigin, kind) {
   const head = {
     vanilla: '<link rel="stylesheet" href="/vendor/cookieconsent.css">\n<script defer src="/vendor/cookieconsent.umd.js"></script>\n<script defer src="/init.js"></script>',
