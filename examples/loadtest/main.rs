@@ -386,28 +386,35 @@ async fn measure(
         cpu,
     );
 
-    // Token verification: one real consent, then its history with its token.
+    // Token verification: real consents, then their histories with their
+    // tokens, each connection going round them all. Many subjects, not
+    // one: a server that gathers concurrent reads into one query must not
+    // be flattered by reading the same row for all of them.
     let mut connection = Connection::open(&server.address).await?;
-    let answer = connection.call(&write_bytes).await?;
-    anyhow::ensure!(
-        answer.status == 201,
-        "recording a consent answered {}",
-        answer.status
-    );
-    acknowledged += 1;
-    let receipt: serde_json::Value = serde_json::from_slice(answer.body)?;
-    let (id, token) = (
-        receipt["consent_id"].as_str().unwrap_or_default(),
-        receipt["token"].as_str().unwrap_or_default(),
-    );
-    let bearer = format!("Bearer {token}");
-    let read_req = fixed(request(
-        "GET",
-        &server.address,
-        &format!("/v1/consents/{id}"),
-        &[("Authorization", &bearer)],
-        b"",
-    ));
+    let mut reads = Vec::with_capacity(READ_SUBJECTS);
+    for _ in 0..READ_SUBJECTS {
+        let answer = connection.call(&write_bytes).await?;
+        anyhow::ensure!(
+            answer.status == 201,
+            "recording a consent answered {}",
+            answer.status
+        );
+        acknowledged += 1;
+        let receipt: serde_json::Value = serde_json::from_slice(answer.body)?;
+        let (id, token) = (
+            receipt["consent_id"].as_str().unwrap_or_default(),
+            receipt["token"].as_str().unwrap_or_default(),
+        );
+        let bearer = format!("Bearer {token}");
+        reads.push(request(
+            "GET",
+            &server.address,
+            &format!("/v1/consents/{id}"),
+            &[("Authorization", &bearer)],
+            b"",
+        ));
+    }
+    let read_req = round_robin(reads);
     for (i, &c) in options.levels.iter().enumerate() {
         let (mut s, cpu) = metered(
             &server,
@@ -459,6 +466,18 @@ async fn measure(
     );
     summary.ok = lost == 0 && verified.is_ok();
     Ok(summary)
+}
+
+/// Consents whose histories the read steps go round.
+const READ_SUBJECTS: usize = 512;
+
+/// Each request of `requests` in turn, across all connections.
+fn round_robin(requests: Vec<Vec<u8>>) -> MakeRequest {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::sync::Arc::new(move || {
+        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        requests[n % requests.len()].clone()
+    })
 }
 
 /// A consent body any server accepts: every category on, current version.

@@ -1,12 +1,14 @@
 //! Reading one's own records (access and portability), with the policy
 //! documents the decisions were made on, so that the copy proves itself.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{ConsentError, Holder};
 use crate::domain::{PublicEvent, StoredEvent};
-use crate::storage::{self, ArchiveCache};
+use crate::storage::{self, ArchiveCache, CachedPolicy};
 
 /// Everything recorded under one consent id.
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,7 +34,25 @@ pub struct PolicyProof {
     pub hash: String,
     pub version: String,
     /// The canonical JSON `[organisation, site policy]`: every text shown.
-    pub document: String,
+    #[schema(value_type = String)]
+    pub document: Document,
+}
+
+/// An archived policy document, shared with the cache (13 KB, not copied
+/// for every read) and written out as the cache escaped it.
+#[derive(Debug, Clone)]
+pub struct Document(Arc<CachedPolicy>);
+
+impl Document {
+    pub fn as_str(&self) -> &str {
+        &self.0.policy.document
+    }
+}
+
+impl Serialize for Document {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.document_json.serialize(s)
+    }
 }
 
 /// Every event of the holder's consent id, oldest first, with the policy
@@ -77,9 +97,9 @@ async fn with_policies(
         }
         if let Some(archived) = archive.find(db, &event.policy_hash).await? {
             policies.push(PolicyProof {
-                hash: archived.hash.clone(),
-                version: archived.version.clone(),
-                document: archived.document.clone(),
+                hash: archived.policy.hash.clone(),
+                version: archived.policy.version.clone(),
+                document: Document(archived),
             });
         }
     }

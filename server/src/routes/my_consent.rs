@@ -98,7 +98,7 @@ fn render(
         history.map_or((&[][..], &[][..]), |h| (&h.events[..], &h.policies[..]));
     let shown = |e: &StoredEvent| {
         let proof = documents.iter().find(|p| p.hash == e.policy_hash)?;
-        super::receipt::shown(&proof.document, lang, &e.choices)
+        super::receipt::shown(proof.document.as_str(), lang, &e.choices)
     };
     // Without the archived document, the current policy's names; an id
     // only for a category the site no longer has.

@@ -2,8 +2,8 @@
 
 use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Statement,
 };
 
 use super::StorageError;
@@ -24,6 +24,39 @@ pub async fn events_of(
         .into_model::<Row>()
         .all(db)
         .await?;
+    rows.into_iter()
+        .map(|row| row.event.map(|(_, e)| e))
+        .collect()
+}
+
+/// Every event of each `(site, consent_id)` of `subjects`, oldest first,
+/// in one PostgreSQL round trip: the subjects travel as one JSON parameter,
+/// so the statement has one shape whatever their number, and each is an
+/// index probe. A subject named twice is read once.
+///
+/// # Errors
+/// When the database fails or a row does not decode.
+pub async fn events_of_many(
+    db: &impl ConnectionTrait,
+    subjects: &[(&str, &str)],
+) -> Result<Vec<StoredEvent>, StorageError> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            r#"SELECT "id", {} FROM "consent_events" WHERE ("site", "consent_id") IN (SELECT k.site, k.consent_id FROM json_to_recordset($1::json) AS k(site text, consent_id text)) ORDER BY "recorded_at", "id""#,
+            column_list()
+        )
+    });
+    let keys: Vec<serde_json::Value> = subjects
+        .iter()
+        .map(|(site, id)| serde_json::json!({ "site": site, "consent_id": id }))
+        .collect();
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql.as_str(),
+        [serde_json::Value::Array(keys).to_string().into()],
+    );
+    let rows = Row::find_by_statement(statement).all(db).await?;
     rows.into_iter()
         .map(|row| row.event.map(|(_, e)| e))
         .collect()

@@ -13,6 +13,7 @@ mod events;
 mod key_cache;
 mod keys;
 mod policies;
+mod read_batches;
 mod scratch;
 mod sqlite_append;
 mod sqlite_file;
@@ -20,7 +21,7 @@ mod subject_reads;
 mod subjects;
 
 pub use append::{Erasure, append_batch};
-pub use archive_cache::ArchiveCache;
+pub use archive_cache::{ArchiveCache, CachedPolicy};
 pub use auditors::{
     AuditorRow, audit_entries, find_auditor, insert_auditor, list_auditors, log_audit,
     revoke_auditor,

@@ -13,10 +13,11 @@
 //! connection's socket belongs to the runtime that opened it, so its
 //! answer woke that runtime's thread, which then woke the request's. Each
 //! server thread (its own runtime) now keeps a small pool of its own,
-//! opened lazily on that thread: the answer wakes the thread that waits.
+//! opened lazily on that thread: the answer wakes the thread that waits,
+//! and the reads it has waiting go as one query (`read_batches`).
 
 use std::cell::RefCell;
-
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, SqlxPostgresConnec
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StorageError;
+use super::read_batches::{self, Gathering};
 use super::sqlite_file::{SqliteFile, read_events, select_events};
 use crate::domain::StoredEvent;
 
@@ -45,16 +47,14 @@ enum Own {
 
 /// More than one ledger a thread is a test process; bound what it keeps.
 const KEPT_PER_THREAD: usize = 4;
-/// Connections of one thread's PostgreSQL pool: a thread runs one query
-/// at a time, and two cores keep few of them busy.
-const POSTGRES_PER_THREAD: u32 = 4;
 
 thread_local! {
     /// This thread's read connections, one a ledger file (a test process
     /// runs several servers).
     static CONNECTIONS: RefCell<Vec<(SqliteFile, Connection)>> = const { RefCell::new(Vec::new()) };
-    /// This thread's PostgreSQL pools, one a server (by its number).
-    static POOLS: RefCell<Vec<(u64, DatabaseConnection)>> = const { RefCell::new(Vec::new()) };
+    /// This thread's PostgreSQL pools, one a server (by its number), each
+    /// with its gathering of reads.
+    static POOLS: RefCell<Vec<(u64, Rc<Gathering>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Numbers the servers of a process, to key the pools above.
@@ -96,8 +96,8 @@ impl SubjectReads {
         let file = match &self.own {
             Own::Sqlite(file) => file,
             Own::Postgres(server, options) => {
-                let pool = thread_pool(*server, options);
-                return super::events_of(&pool, site, consent_id).await;
+                let gathering = thread_gathering(*server, options);
+                return gathering.events_of(site, consent_id).await;
             }
             Own::Nothing => return super::events_of(&self.db, site, consent_id).await,
         };
@@ -121,22 +121,23 @@ impl SubjectReads {
     }
 }
 
-/// This thread's pool for `server`, opened (lazily: no connection yet) on
-/// first use. Cloning it out lets the query run without the borrow.
-fn thread_pool(server: u64, options: &PgConnectOptions) -> DatabaseConnection {
+/// This thread's reads for `server`, their pool opened (lazily: no
+/// connection yet) on first use. Cloning it out lets the query run without
+/// the borrow.
+fn thread_gathering(server: u64, options: &PgConnectOptions) -> Rc<Gathering> {
     POOLS.with_borrow_mut(|pools| {
-        if let Some((_, pool)) = pools.iter().find(|(s, _)| *s == server) {
-            return pool.clone();
+        if let Some((_, gathering)) = pools.iter().find(|(s, _)| *s == server) {
+            return Rc::clone(gathering);
         }
         if pools.len() == KEPT_PER_THREAD {
             pools.remove(0);
         }
         let pool = PgPoolOptions::new()
-            .max_connections(POSTGRES_PER_THREAD)
+            .max_connections(read_batches::LEADERS)
             .idle_timeout(Duration::from_secs(60))
             .connect_lazy_with(options.clone());
-        let pool = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-        pools.push((server, pool.clone()));
-        pool
+        let gathering = Gathering::new(SqlxPostgresConnector::from_sqlx_postgres_pool(pool));
+        pools.push((server, Rc::clone(&gathering)));
+        gathering
     })
 }

@@ -15,6 +15,7 @@ on_both_backends!(
     withdrawal_ends_every_token_of_the_id_on_every_instance,
     a_page_url_outside_the_sites_origins_is_refused,
     simultaneous_erasures_of_one_consent_leave_one_withdrawal,
+    simultaneous_reads_each_get_their_own_history_and_no_one_elses,
 );
 
 async fn simultaneous_erasures_of_one_consent_leave_one_withdrawal(backend: Backend) {
@@ -129,6 +130,66 @@ async fn an_authorization_header_that_does_not_verify_is_refused_not_ignored(bac
         "a credential we cannot read is refused"
     );
     assert_eq!(app.event_count().await, 0);
+}
+
+/// Reads that arrive together are answered by one query on PostgreSQL (a
+/// server thread gathers them): each holder must still get exactly their
+/// own history, and a withdrawn consent's token among them stays refused.
+async fn simultaneous_reads_each_get_their_own_history_and_no_one_elses(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let mut holders = Vec::new();
+    for n in 0..48 {
+        let first = app.consent(all("www", n % 2 == 0)).await;
+        // Every third one changed once: histories of different lengths.
+        let (latest, events) = if n % 3 == 0 {
+            let changed = app
+                .post_consent_with(
+                    &consent_body(all("www", n % 2 == 1)),
+                    Some(token_of(&first)),
+                )
+                .await;
+            assert_eq!(changed.status(), 201);
+            (changed.json::<Value>().await.unwrap(), 2)
+        } else {
+            (first, 1)
+        };
+        holders.push((
+            id_of(&latest).to_owned(),
+            token_of(&latest).to_owned(),
+            events,
+        ));
+    }
+    let gone = app.consent(all("www", true)).await;
+    let erased = app
+        .delete_consent(id_of(&gone), Some(token_of(&gone)))
+        .await;
+    assert_eq!(erased.status(), 200);
+
+    for _ in 0..3 {
+        let reads = holders
+            .iter()
+            .map(|(id, token, _)| app.get_history(id, Some(token)));
+        let refused = app.get_history(id_of(&gone), Some(token_of(&gone)));
+        let (answers, refused) = futures::join!(futures::future::join_all(reads), refused);
+        assert_eq!(
+            refused.status(),
+            401,
+            "a withdrawn consent's token, read among others"
+        );
+        for ((id, _, expected), answer) in holders.iter().zip(answers) {
+            assert_eq!(answer.status(), 200);
+            let history: Value = answer.json().await.unwrap();
+            assert_eq!(history["consent_id"], id.as_str());
+            let events = history["events"].as_array().unwrap();
+            assert_eq!(events.len(), *expected, "the events of {id}");
+            assert!(
+                events.iter().all(|e| e["consent_id"] == id.as_str()),
+                "{id}'s history holds another consent's events: {events:?}"
+            );
+        }
+    }
 }
 
 async fn withdrawal_ends_every_token_of_the_id_on_every_instance(backend: Backend) {
