@@ -90,6 +90,11 @@ async fn connect_pool(url: &str, role: Role) -> anyhow::Result<DatabaseConnectio
     options
         .max_connections(postgres_connections)
         .connect_timeout(Duration::from_secs(10))
+        // A test before each use is a round trip before each query
+        // (profiled: 7% of a read's CPU). A connection that died (the
+        // database restarted) fails its next statement instead, which
+        // answers 503 or refuses the batch, and the pool drops it.
+        .test_before_acquire(false)
         .sqlx_logging(false);
     Database::connect(options)
         .await

@@ -134,6 +134,8 @@ fn thread_gathering(server: u64, options: &PgConnectOptions) -> Rc<Gathering> {
         }
         let pool = PgPoolOptions::new()
             .max_connections(read_batches::LEADERS)
+            // As the shared pool (`connect`): no round trip before each query.
+            .test_before_acquire(false)
             .idle_timeout(Duration::from_secs(60))
             .connect_lazy_with(options.clone());
         let gathering = Gathering::new(SqlxPostgresConnector::from_sqlx_postgres_pool(pool));

@@ -23,6 +23,7 @@ mod policy_archive;
 mod privacy;
 mod purge;
 mod rate_limit;
+mod reconnect;
 mod refused_batch;
 mod report;
 mod rewrite;
