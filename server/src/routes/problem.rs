@@ -147,36 +147,12 @@ impl From<InvalidToken> for ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        if unreachable_database(&e) {
+        if crate::storage::unreachable(&e) {
             tracing::warn!(error = %e, "database unreachable");
             return Self::Unavailable;
         }
         Self::Internal(e.into())
     }
-}
-
-/// The database could not be reached or its connection was lost (it
-/// restarted, a proxy dropped the session): try again, a 503, not a fault
-/// of ours. The pools drop such a connection, so a retry finds a new one.
-fn unreachable_database(e: &sea_orm::DbErr) -> bool {
-    use sea_orm::{DbErr, RuntimeErr};
-    let sqlx = match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
-        DbErr::Query(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) => s,
-        _ => return false,
-    };
-    matches!(
-        sqlx,
-        sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-    ) || sqlx
-        .as_database_error()
-        .and_then(|d| d.code())
-        // Class 57P: the server is shutting down or terminated the session.
-        .is_some_and(|code| code.starts_with("57P"))
 }
 
 /// Maps the JSON extractor's failures to the statuses the API promises.

@@ -64,3 +64,42 @@ pub enum StorageError {
         reason: String,
     },
 }
+
+impl StorageError {
+    /// The same failure again, for another reader of one failed query
+    /// (`DbErr` does not clone): still a lost database where it was one
+    /// (answered 503), else an internal error with the same message.
+    fn again(&self) -> Self {
+        use sea_orm::{DbErr, RuntimeErr};
+        match self {
+            Self::Db(e) if unreachable(e) => {
+                Self::Db(DbErr::Conn(RuntimeErr::Internal(e.to_string())))
+            }
+            other => Self::Db(DbErr::Custom(other.to_string())),
+        }
+    }
+}
+
+/// The database could not be reached or its connection was lost (it
+/// restarted, a proxy dropped the session): try again, a 503, not a fault
+/// of ours. The pools drop such a connection, so a retry finds a new one.
+pub fn unreachable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) => s,
+        _ => return false,
+    };
+    matches!(
+        sqlx,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+    ) || sqlx
+        .as_database_error()
+        .and_then(|d| d.code())
+        // Class 57P: the server is shutting down or terminated the session.
+        .is_some_and(|code| code.starts_with("57P"))
+}

@@ -22,7 +22,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::oneshot;
 
 use super::StorageError;
-use crate::domain::StoredEvent;
+use crate::domain::{ConsentId, StoredEvent};
 
 /// Queries one thread runs at once, and the connections of its pool. With
 /// more, each gathers fewer reads; with one, a read that arrives during a
@@ -123,12 +123,20 @@ impl Gathering {
             }
             // One subject's undecodable row must not fail the others'
             // reads: each is read alone, as without gathering.
-            Err(_) => {
+            Err(StorageError::Corrupt { .. }) => {
                 for other in others {
                     let answer = super::events_of(&self.pool, &other.site, &other.consent_id).await;
                     let _ = other.reply.send(Turn::Done(answer));
                 }
                 super::events_of(&self.pool, site, consent_id).await
+            }
+            // The database failed: every reader is told at once (reading
+            // each alone would wait out the same failure once a reader).
+            Err(error) => {
+                for other in others {
+                    let _ = other.reply.send(Turn::Done(Err(error.again())));
+                }
+                Err(error)
             }
         }
     }
@@ -178,11 +186,16 @@ impl Drop for AwaitedTurn<'_> {
     }
 }
 
-/// The events of one subject among a query's, in their order.
+/// The events of one subject among a query's, in their order. The id is
+/// parsed once, not each event's formatted (an id that does not parse has
+/// no events).
 fn of_subject(events: &[StoredEvent], site: &str, consent_id: &str) -> Vec<StoredEvent> {
+    let Ok(id) = ConsentId::parse_stored(consent_id) else {
+        return Vec::new();
+    };
     events
         .iter()
-        .filter(|e| e.site == site && e.consent_id.to_string() == consent_id)
+        .filter(|e| e.consent_id == id && e.site == site)
         .cloned()
         .collect()
 }
