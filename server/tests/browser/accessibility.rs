@@ -85,7 +85,8 @@ async fn banner_meets_wcag_aa_on_both_layers(engine: Engine) {
             "const done = arguments[0]; let sum = 0; const moved = []; \
              new PerformanceObserver((list) => list.getEntries().forEach((e) => { sum += e.value; \
                (e.sources || []).forEach((s) => moved.push((s.node ? (s.node.id || s.node.nodeName) : '?') + ' ' + \
-                 JSON.stringify([s.previousRect.y, s.previousRect.height, s.currentRect.y, s.currentRect.height]))); })) \
+                 JSON.stringify([s.previousRect.x, s.previousRect.y, s.previousRect.width, s.previousRect.height, \
+                 s.currentRect.x, s.currentRect.y, s.currentRect.width, s.currentRect.height]) + ' at ' + e.startTime.toFixed(1) + ' ms')); })) \
                .observe({ type: 'layout-shift', buffered: true }); \
              const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => done([sum, moved]), 50))); \
              const wait = () => { const css = document.getElementById('nx-css'); \
