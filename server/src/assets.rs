@@ -4,6 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::encoded::Encoded;
+
 const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm_bg.wasm"));
 const GLUE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner_wasm.js"));
 const CSS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/banner.css"));
@@ -15,6 +17,8 @@ pub struct Asset {
     pub file: String,
     pub content_type: &'static str,
     pub bytes: &'static [u8],
+    /// The bytes as sent: gzipped once here, not for every visitor.
+    pub encoded: Encoded,
 }
 
 /// The banner's files: the dialog (wasm, glue, CSS) and the placeholders
@@ -32,6 +36,7 @@ fn asset(bytes: &'static [u8], ext: &str, content_type: &'static str) -> Asset {
         file: format!("{hash}.{ext}"),
         content_type,
         bytes,
+        encoded: Encoded::new(bytes),
     }
 }
 

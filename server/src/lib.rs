@@ -20,6 +20,7 @@ pub mod clock;
 pub mod configuration;
 pub mod consents;
 pub mod domain;
+pub mod encoded;
 pub mod fuzzing;
 pub mod ledger;
 pub mod metrics;

@@ -8,6 +8,7 @@ mod bearer;
 mod consents;
 mod csp;
 mod examples;
+mod keyed_bodies;
 mod language;
 mod methods;
 mod my_consent;
@@ -29,6 +30,7 @@ use utoipa::OpenApi;
 
 pub use banner::CONSENT_COOKIE;
 pub use examples::PAGES as EXAMPLE_PAGES;
+pub use keyed_bodies::{KeptBodies, KeyedBodies};
 pub use methods::refuse_unknown_methods;
 pub use problem::ApiError;
 pub use request_log::observe_requests;

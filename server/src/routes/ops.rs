@@ -1,11 +1,14 @@
 //! Operational endpoints: health, keys, metrics, the API description.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::DatabaseConnection;
 
+use super::KeyedBodies;
 use super::problem::ApiError;
+use crate::encoded::Encoded;
 use crate::metrics::Metrics;
-use crate::{storage, tokens};
+use crate::storage::PublishedKeys;
+use crate::tokens;
 
 /// 200 when the database answers.
 #[utoipa::path(get, path = "/healthz", responses((status = 200), (status = 503)))]
@@ -22,12 +25,23 @@ pub async fn health(db: web::Data<DatabaseConnection>) -> HttpResponse {
 
 /// The public keys consent tokens are signed with (RFC 7517, OKP/Ed25519).
 #[utoipa::path(get, path = "/.well-known/jwks.json", responses((status = 200, description = "JWK Set")))]
-pub async fn jwks(db: web::Data<DatabaseConnection>) -> Result<HttpResponse, ApiError> {
-    let keys = storage::active_keys(db.get_ref()).await?;
-    Ok(HttpResponse::Ok()
+pub async fn jwks(
+    request: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    published: web::Data<PublishedKeys>,
+    bodies: web::Data<KeyedBodies>,
+) -> Result<HttpResponse, ApiError> {
+    let keys = published.get(db.get_ref()).await?;
+    let body = bodies
+        .get_or_make("jwks", &keys, |keys| {
+            serde_json::to_vec(&tokens::jwks(keys)).map(Encoded::new)
+        })
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let mut response = HttpResponse::Ok();
+    response
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .content_type("application/jwk-set+json")
-        .json(tokens::jwks(&keys)))
+        .content_type("application/jwk-set+json");
+    Ok(body.respond(&request, response))
 }
 
 /// Prometheus text exposition. It tells how busy the site is and when; an

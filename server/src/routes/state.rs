@@ -9,7 +9,7 @@ use crate::client_ip::TrustedProxies;
 use crate::ledger::LedgerWriter;
 use crate::metrics::Metrics;
 use crate::rate_limit::WriteLimiter;
-use crate::storage::{ArchiveCache, KeyCache, SubjectReads};
+use crate::storage::{ArchiveCache, KeyCache, PublishedKeys, SubjectReads};
 use crate::templates::{Pages, Scripts};
 use crate::tokens::SigningKey;
 
@@ -55,6 +55,9 @@ pub struct AppState {
     pub pages: web::Data<Pages>,
     pub write_limiter: web::Data<WriteLimiter>,
     pub key_cache: web::Data<KeyCache>,
+    pub published_keys: web::Data<PublishedKeys>,
+    pub keyed_bodies: web::Data<super::KeyedBodies>,
+    pub kept_bodies: web::Data<super::KeptBodies>,
     pub subject_reads: web::Data<SubjectReads>,
     pub archive_cache: web::Data<ArchiveCache>,
     pub trusted_proxies: web::Data<TrustedProxies>,
@@ -75,6 +78,9 @@ impl AppState {
             .app_data(self.pages.clone())
             .app_data(self.write_limiter.clone())
             .app_data(self.key_cache.clone())
+            .app_data(self.published_keys.clone())
+            .app_data(self.keyed_bodies.clone())
+            .app_data(self.kept_bodies.clone())
             .app_data(self.subject_reads.clone())
             .app_data(self.archive_cache.clone())
             .app_data(self.trusted_proxies.clone())

@@ -13,6 +13,7 @@ mod events;
 mod key_cache;
 mod keys;
 mod policies;
+mod published_keys;
 mod read_batches;
 mod scratch;
 mod sqlite_append;
@@ -46,6 +47,7 @@ pub use policies::{
     ArchivedPolicy, PolicyUse, archive_policy, archived_hashes, archived_policies,
     find_archived_policy, policy_uses,
 };
+pub use published_keys::PublishedKeys;
 pub use scratch::{create_scratch, drop_scratch};
 pub use sqlite_append::SqliteAppender;
 pub use subject_reads::SubjectReads;

@@ -119,6 +119,24 @@ async fn a_revoked_key_counts_nowhere_and_its_instance_refuses_to_start(backend:
     );
     let revoked = cli_ok(&app, &["keys", "revoke", &leaked]);
     assert!(revoked.contains("revoked"), "{revoked}");
+    // This instance reads its published keys every few seconds: the
+    // revoked one leaves its JWKS and its loader within them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let published = kids(&app.jwks().await).contains(&leaked)
+            || app
+                .get_text("/v1/sites/www/loader.js")
+                .await
+                .contains(&leaked_x);
+        if !published {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the revoked key is still published by its own instance"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
     assert_eq!(
         app.cli(&["keys", "revoke", "no-such-kid"]).status.code(),
         Some(2),

@@ -8,6 +8,7 @@ mod audit;
 mod backup;
 mod bad_input;
 mod banner_document;
+mod compression;
 mod consents;
 mod crash;
 mod export_filters;
