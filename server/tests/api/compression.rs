@@ -8,7 +8,10 @@ use std::io::Read;
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 
-on_both_backends!(hot_bodies_are_sent_gzipped_and_whole_to_browsers_that_accept_it);
+on_both_backends!(
+    hot_bodies_are_sent_gzipped_and_whole_to_browsers_that_accept_it,
+    a_receipt_is_sent_as_is_and_a_page_gzipped,
+);
 
 const BROWSER: &str = "gzip, deflate, br, zstd";
 
@@ -73,6 +76,41 @@ async fn hot_bodies_are_sent_gzipped_and_whole_to_browsers_that_accept_it(backen
         |b: &[u8]| serde_json::from_slice::<serde_json::Value>(&gunzip(b)).unwrap()["lang"].clone();
     assert_eq!((lang(&nl.body), lang(&en.body)), ("nl".into(), "en".into()));
     assert_ne!(gunzip(&nl.body), gunzip(&app_nl.body), "www and app differ");
+}
+
+/// A consent's receipt (a token gzip barely shrinks) is not compressed;
+/// a page is, and neither names `identity` as its encoding.
+async fn a_receipt_is_sent_as_is_and_a_page_gzipped(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let response = app
+        .client
+        .post(app.url("/v1/consents"))
+        .header("Accept-Encoding", BROWSER)
+        .json(&crate::helpers::consent_body(crate::helpers::all("www", true)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers().get("content-encoding"), None);
+    let length: usize = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let receipt: serde_json::Value = response.json().await.unwrap();
+    assert!(receipt["token"].is_string(), "{receipt}");
+    assert!(length < 1024, "a receipt is small: {length} bytes");
+
+    let page = fetch(&app, "/privacy?site=www", Some(BROWSER)).await;
+    assert_eq!(
+        page.encoding.as_deref(),
+        Some("gzip"),
+        "a page is compressed"
+    );
+    let html = String::from_utf8(gunzip(&page.body)).unwrap();
+    assert!(html.contains("<html"), "{html}");
 }
 
 struct Fetched {
