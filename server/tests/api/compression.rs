@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, all, consent_body, spawn_app};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -88,7 +88,7 @@ async fn a_receipt_is_sent_as_is_and_a_page_gzipped(backend: Backend) {
         .client
         .post(app.url("/v1/consents"))
         .header("Accept-Encoding", BROWSER)
-        .json(&crate::helpers::consent_body(crate::helpers::all("www", true)))
+        .json(&consent_body(all("www", true)))
         .send()
         .await
         .unwrap();
