@@ -10,7 +10,7 @@
 
 use std::io::Write;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use flate2::Compression;
@@ -30,15 +30,8 @@ pub struct Encoded {
 impl Encoded {
     pub fn new(identity: impl Into<Bytes>) -> Self {
         let identity = identity.into();
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-        let gzip = encoder
-            .write_all(&identity)
-            .and_then(|()| encoder.finish())
-            .expect("gzip into memory cannot fail");
-        Self {
-            identity,
-            gzip: Bytes::from(gzip),
-        }
+        let gzip = gzip(&identity, Compression::best());
+        Self { identity, gzip }
     }
 
     /// The body as given.
@@ -55,7 +48,7 @@ impl Encoded {
         mut response: HttpResponseBuilder,
     ) -> HttpResponse {
         response.insert_header((header::VARY, "Accept-Encoding"));
-        if accepts_gzip(request) {
+        if accepts_gzip(request.headers()) {
             response
                 .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")))
                 .body(self.gzip.clone())
@@ -65,11 +58,20 @@ impl Encoded {
     }
 }
 
+/// `body` gzipped at `level`, in memory.
+pub fn gzip(body: &[u8], level: Compression) -> Bytes {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 3 + 64), level);
+    encoder
+        .write_all(body)
+        .and_then(|()| encoder.finish())
+        .map(Bytes::from)
+        .expect("gzip into memory cannot fail")
+}
+
 /// Whether `Accept-Encoding` admits gzip: `gzip`, `x-gzip` or `*`, unless
 /// its quality is 0 (RFC 9110, 12.5.3).
-fn accepts_gzip(request: &HttpRequest) -> bool {
-    let Some(accepted) = request
-        .headers()
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let Some(accepted) = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
     else {
@@ -102,9 +104,10 @@ mod tests {
 
     fn accepts(header: &str) -> bool {
         accepts_gzip(
-            &TestRequest::default()
+            TestRequest::default()
                 .insert_header((header::ACCEPT_ENCODING, header))
-                .to_http_request(),
+                .to_http_request()
+                .headers(),
         )
     }
 
@@ -116,7 +119,9 @@ mod tests {
         assert!(!accepts("br, zstd"));
         assert!(!accepts("gzip;q=0"));
         assert!(!accepts("gzip; q=0.000, br"));
-        assert!(!accepts_gzip(&TestRequest::default().to_http_request()));
+        assert!(!accepts_gzip(
+            TestRequest::default().to_http_request().headers()
+        ));
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod receipt;
 mod report;
 mod report_changes;
 mod request_log;
-mod small_bodies;
+mod sized_bodies;
 mod state;
 mod subject;
 mod write_limit;
@@ -35,7 +35,7 @@ pub use keyed_bodies::{KeptBodies, KeyedBodies};
 pub use methods::refuse_unknown_methods;
 pub use problem::ApiError;
 pub use request_log::observe_requests;
-pub use small_bodies::{mark_small_bodies, unmark_small_bodies};
+pub use sized_bodies::{encode_sized_bodies, unmark_identity};
 pub use state::{AppState, Issuer, OwnOrigins, Policies};
 pub use write_limit::limit_public_writes;
 

@@ -10,7 +10,7 @@ use crate::on_both_backends;
 
 on_both_backends!(
     hot_bodies_are_sent_gzipped_and_whole_to_browsers_that_accept_it,
-    a_receipt_is_sent_as_is_and_a_page_gzipped,
+    a_receipt_is_sent_as_is_and_a_history_and_a_page_gzipped_whole,
 );
 
 const BROWSER: &str = "gzip, deflate, br, zstd";
@@ -80,7 +80,7 @@ async fn hot_bodies_are_sent_gzipped_and_whole_to_browsers_that_accept_it(backen
 
 /// A consent's receipt (a token gzip barely shrinks) is not compressed;
 /// a page is, and neither names `identity` as its encoding.
-async fn a_receipt_is_sent_as_is_and_a_page_gzipped(backend: Backend) {
+async fn a_receipt_is_sent_as_is_and_a_history_and_a_page_gzipped_whole(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
         return;
     };
@@ -102,6 +102,45 @@ async fn a_receipt_is_sent_as_is_and_a_page_gzipped(backend: Backend) {
     let receipt: serde_json::Value = response.json().await.unwrap();
     assert!(receipt["token"].is_string(), "{receipt}");
     assert!(length < 1024, "a receipt is small: {length} bytes");
+
+    // A consent's history (the policy document in it) is gzipped whole,
+    // with its length, and says it varies with the encoding either way.
+    let history = |accept: Option<&'static str>| {
+        let mut request = app
+            .client
+            .get(app.url(&format!(
+                "/v1/consents/{}",
+                receipt["consent_id"].as_str().unwrap()
+            )))
+            .bearer_auth(receipt["token"].as_str().unwrap());
+        if let Some(accept) = accept {
+            request = request.header("Accept-Encoding", accept);
+        }
+        request.send()
+    };
+    let plain = history(None).await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    assert!(
+        vary(plain.headers()).contains("accept-encoding"),
+        "a cache keeps the two apart"
+    );
+    let plain = plain.bytes().await.unwrap();
+    let gzipped = history(Some(BROWSER)).await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let length: usize = gzipped.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let gzipped = gzipped.bytes().await.unwrap();
+    assert_eq!(length, gzipped.len());
+    assert_eq!(gunzip(&gzipped), plain, "the same history");
+    assert!(
+        gzipped.len() * 2 < plain.len(),
+        "{} of {} bytes",
+        gzipped.len(),
+        plain.len()
+    );
 
     let page = fetch(&app, "/privacy?site=www", Some(BROWSER)).await;
     assert_eq!(
@@ -136,9 +175,19 @@ async fn fetch(app: &TestApp, path: &str, accept: Option<&str>) -> Fetched {
     Fetched {
         encoding: header("content-encoding"),
         length: header("content-length").map(|l| l.parse().unwrap()),
-        vary: header("vary").unwrap_or_default().to_ascii_lowercase(),
+        vary: vary(response.headers()),
         body: response.bytes().await.unwrap().to_vec(),
     }
+}
+
+/// Every `Vary` header's names, lower case.
+fn vary(headers: &reqwest::header::HeaderMap) -> String {
+    let names: Vec<_> = headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+        .collect();
+    names.join(", ")
 }
 
 fn gunzip(body: &[u8]) -> Vec<u8> {
