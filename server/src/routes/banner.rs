@@ -132,7 +132,7 @@ pub async fn banner_document(
     // Site and language are known ones here, so the names are few.
     let name = format!("banner.json {} {lang} {}", policy.site.id, query.embeds);
     let document = kept
-        .get_or_make(&name, || {
+        .get_or_make(&name, &(), |()| {
             serde_json::to_vec(&document(&policies, policy, lang, query.embeds)).map(Encoded::new)
         })
         .map_err(|e| ApiError::Internal(e.into()))?;

@@ -10,72 +10,50 @@ use std::sync::{Arc, RwLock};
 use crate::encoded::Encoded;
 use crate::storage::PublicKeyRow;
 
-type Keys = Arc<Vec<PublicKeyRow>>;
+/// Bodies made from the published keys, made again when they change.
+pub type KeyedBodies = Bodies<Arc<Vec<PublicKeyRow>>>;
+/// Bodies made from what does not change while the server runs.
+pub type KeptBodies = Bodies<()>;
 
-#[derive(Default)]
-pub struct KeyedBodies {
-    /// By name: `jwks`, or a site's id (from the policies, so few).
-    made: RwLock<HashMap<String, (Keys, Arc<Encoded>)>>,
+/// Bodies by name, each with what it was made from.
+pub struct Bodies<From> {
+    /// Callers name only what the policies know (a site, a language) or
+    /// `jwks`, so the names are few.
+    made: RwLock<HashMap<String, (From, Arc<Encoded>)>>,
 }
 
-impl KeyedBodies {
-    /// The body named `name` as made from `keys`: kept, or made now by
-    /// `make` if `keys` is not the set it was made from.
+impl<From> Default for Bodies<From> {
+    fn default() -> Self {
+        Self {
+            made: RwLock::default(),
+        }
+    }
+}
+
+impl<From: PartialEq + Clone> Bodies<From> {
+    /// The body named `name` as made from `from`: kept, or made now by
+    /// `make` if it was made from something else.
     ///
     /// # Errors
     /// `make`'s; then nothing is kept.
     pub fn get_or_make<E>(
         &self,
         name: &str,
-        keys: &Keys,
-        make: impl FnOnce(&[PublicKeyRow]) -> Result<Encoded, E>,
+        from: &From,
+        make: impl FnOnce(&From) -> Result<Encoded, E>,
     ) -> Result<Arc<Encoded>, E> {
         let made = self.made.read().unwrap_or_else(|e| e.into_inner());
-        if let Some((from, body)) = made.get(name)
-            && Arc::ptr_eq(from, keys)
+        if let Some((made_from, body)) = made.get(name)
+            && made_from == from
         {
             return Ok(Arc::clone(body));
         }
         drop(made);
-        let body = Arc::new(make(keys)?);
+        let body = Arc::new(make(from)?);
         self.made
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_owned(), (Arc::clone(keys), Arc::clone(&body)));
-        Ok(body)
-    }
-}
-
-/// Bodies made from what does not change while the server runs.
-#[derive(Default)]
-pub struct KeptBodies {
-    /// By name; callers name only what the policies know, so they are few.
-    made: RwLock<HashMap<String, Arc<Encoded>>>,
-}
-
-impl KeptBodies {
-    /// The body named `name`: kept, or made now by `make`.
-    ///
-    /// # Errors
-    /// `make`'s; then nothing is kept.
-    pub fn get_or_make<E>(
-        &self,
-        name: &str,
-        make: impl FnOnce() -> Result<Encoded, E>,
-    ) -> Result<Arc<Encoded>, E> {
-        if let Some(body) = self
-            .made
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-        {
-            return Ok(Arc::clone(body));
-        }
-        let body = Arc::new(make()?);
-        self.made
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_owned(), Arc::clone(&body));
+            .insert(name.to_owned(), (from.clone(), Arc::clone(&body)));
         Ok(body)
     }
 }
@@ -84,7 +62,7 @@ impl KeptBodies {
 mod tests {
     use super::*;
 
-    fn keys(kid: &str) -> Keys {
+    fn keys(kid: &str) -> Arc<Vec<PublicKeyRow>> {
         Arc::new(vec![PublicKeyRow {
             kid: kid.to_owned(),
             algorithm: "EdDSA".to_owned(),
@@ -97,7 +75,7 @@ mod tests {
         let bodies = KeyedBodies::default();
         let (first, second) = (keys("a"), keys("b"));
         let mut made = 0;
-        let mut get = |k: &Keys| {
+        let mut get = |k: &Arc<Vec<PublicKeyRow>>| {
             bodies
                 .get_or_make("www", k, |k| {
                     made += 1;

@@ -27,10 +27,6 @@ const SMALL: u64 = 1024;
 const LARGE: u64 = 1024 * 1024;
 const MARK: HeaderValue = HeaderValue::from_static("identity");
 
-fn gzip_fast(body: &[u8]) -> actix_web::web::Bytes {
-    gzip(body, Compression::fast())
-}
-
 /// Inside `Compress`: each body of known size sent as is (small, or the
 /// client takes no gzip) or gzipped now.
 pub async fn encode_sized_bodies(
@@ -65,9 +61,9 @@ pub async fn encode_sized_bodies(
     let (mut response, body) = response.into_parts();
     match body.try_into_bytes() {
         Ok(bytes) => {
-            let gzip = HeaderValue::from_static("gzip");
-            response.headers_mut().insert(CONTENT_ENCODING, gzip);
-            let response = response.set_body(gzip_fast(&bytes));
+            let encoding = HeaderValue::from_static("gzip");
+            response.headers_mut().insert(CONTENT_ENCODING, encoding);
+            let response = response.set_body(gzip(&bytes, Compression::fast()));
             Ok(ServiceResponse::new(
                 request,
                 response.map_into_boxed_body(),
